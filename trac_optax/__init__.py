@@ -1,0 +1,11 @@
+"""trac_optax: TRAC, the parameter-free optimizer for lifelong RL, as an optax transformation.
+
+    opt = optax.chain(optax.clip_by_global_norm(0.5), trac_optax.trac(optax.adam(3e-4)))
+"""
+
+from trac_optax._erfi import erfi
+from trac_optax._trac import DEFAULT_BETAS, TracState, get_scale, get_scales, trac
+
+__version__ = "0.1.0"
+
+__all__ = ["DEFAULT_BETAS", "TracState", "erfi", "get_scale", "get_scales", "trac"]

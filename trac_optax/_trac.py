@@ -1,0 +1,254 @@
+"""TRAC: a parameter-free wrapper that scales any optax transformation's steps."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, NamedTuple, Optional
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from optax._src import base
+
+from trac_optax._erfi import erfi, erfi_max_argument
+
+DEFAULT_BETAS = (0.9, 0.99, 0.999, 0.9999, 0.99999, 0.999999)
+_SIGMA_0 = 1e-8  # the reference's initial sigma, kept for parity
+
+
+class TracState(NamedTuple):
+  """State of :func:`trac`: the inner state plus the erfi tuner's statistics."""
+  inner_state: base.OptState  # The inner transformation's state (it runs on theta_ref + Delta).
+  count: chex.Array  # Number of updates applied so far, int32.
+  delta: base.Updates  # Delta_t, the sum of the inner updates; the params' dtype unless delta_dtype.
+  v: chex.Array  # Per beta: v_t = sum_k beta^(2(t-k)) h_k^2, float32 (float64 for f64 params).
+  sigma: chex.Array  # Per beta: sigma_t = beta^t sigma_0 - sum_k beta^(t-k) h_k.
+  s: chex.Array  # Per beta: s_j after the last update; the scale is S = max(sum_j s_j, 0).
+
+
+def _erfi_scalar(x: float) -> float:
+  """erfi(x) for a small Python float, by its Maclaurin series in float64."""
+  terms = [x ** (2 * n + 1) / (math.factorial(n) * (2 * n + 1)) for n in range(40)]
+  return 2.0 / math.sqrt(math.pi) * math.fsum(terms)
+
+
+def _validate(inner, betas, s_prev, eps, delta_dtype) -> tuple[float, ...]:
+  if not isinstance(inner, base.GradientTransformation):
+    raise ValueError(
+        "trac: `inner` must be an optax.GradientTransformation such as "
+        f"optax.adam(1e-3), got {type(inner).__name__}.")
+  try:
+    betas = tuple(float(b) for b in betas)
+  except (TypeError, jax.errors.ConcretizationTypeError) as e:
+    raise ValueError(f"trac: `betas` must be a sequence of floats, got {betas!r}.") from e
+  if not betas:
+    raise ValueError("trac: `betas` must not be empty.")
+  for b in betas:
+    if not 0.0 < b <= 1.0:  # also rejects NaN
+      raise ValueError(f"trac: every beta must lie in (0, 1], got {b!r} in {betas}.")
+  if not (math.isfinite(float(s_prev)) and s_prev > 0):
+    raise ValueError(f"trac: `s_prev` must be a finite number > 0, got {s_prev!r}.")
+  if not (math.isfinite(float(eps)) and eps >= 0):
+    raise ValueError(f"trac: `eps` must be a finite number >= 0, got {eps!r}.")
+  if delta_dtype is not None and not jnp.issubdtype(jnp.dtype(delta_dtype), jnp.floating):
+    raise ValueError(f"trac: `delta_dtype` must be a float dtype, got {delta_dtype!r}.")
+  return betas
+
+
+def _tuner_dtype(params) -> np.dtype:
+  """float32, or float64 when some parameter is float64 (under jax_enable_x64)."""
+  dtypes = [jnp.result_type(leaf) for leaf in jax.tree.leaves(params)]
+  return jnp.result_type(jnp.float32, *[d for d in dtypes if jnp.issubdtype(d, jnp.floating)])
+
+
+def _total_scale(s: chex.Array) -> chex.Array:
+  """S = max(sum_j s_j, 0), over the last axis (s may carry batch axes)."""
+  return jnp.maximum(jnp.sum(s, axis=-1), 0)
+
+
+def trac(
+    inner: base.GradientTransformation,
+    betas: Sequence[float] = DEFAULT_BETAS,
+    s_prev: float = 1e-8,
+    eps: float = 1e-8,
+    delta_dtype: Optional[Any] = None,
+) -> base.GradientTransformationExtraArgs:
+  r"""TRAC: scales an inner optimizer's accumulated steps by a parameter-free tuner.
+
+  TRAC keeps the reference point :math:`\theta_{ref}` (the params at the first
+  update) and the sum :math:`\Delta_t` of the inner transformation's updates, and
+  sets :math:`\theta_t = \theta_{ref} + S_t \Delta_t`. The scale :math:`S_t` is
+  chosen online by an erfi-potential tuner fed with
+  :math:`h_t = \langle g_t, \Delta_t \rangle`, over several discount factors:
+
+  .. math::
+    u_t, \text{inner} &= \text{inner.update}(g_t, \text{inner}, \theta_{ref} + \Delta_t) \\
+    \Delta_{t+1} &= \Delta_t + u_t \\
+    v_j &\leftarrow \beta_j^2 v_j + h_t^2, \qquad
+    \sigma_j \leftarrow \beta_j \sigma_j - h_t \\
+    s_j &= \frac{s_{prev}}{\mathrm{erfi}(1/\sqrt 2)}\,
+           \mathrm{erfi}\Big(\frac{\sigma_j}{\sqrt{2 v_j} + \epsilon}\Big), \qquad
+    S_{t+1} = \max\big(\textstyle\sum_j s_j, 0\big) \\
+    \theta_{t+1} &= \theta_{ref} + S_{t+1} \Delta_{t+1}
+
+  The returned update is :math:`\theta_{t+1} - \theta_t =
+  (S_{t+1} - S_t)\Delta_t + S_{t+1} u_t`, so ``optax.apply_updates`` lands on
+  :math:`\theta_{t+1}`. Unlike the reference implementation, :math:`\Delta` is
+  kept in the state rather than rebuilt from the params as
+  :math:`(\theta_t - \theta_{ref}) / (S_t + \epsilon)`, which rounds to zero in
+  float32 while :math:`S_t |\Delta_t|` is below the spacing of the weights (at
+  the start, with non-zero weights) and then never moves. The state holds one
+  params-sized buffer beyond the inner state, as the reference does.
+
+  Finiteness: h is accumulated in float32 (float64 for float64 params), v and
+  sigma saturate at the format's largest value, and the erfi argument is clipped
+  at 9 (26 in float64), so S stays finite whatever the gradients do:
+  :math:`S \le n\, s_{prev}\, \mathrm{erfi}(9) / \mathrm{erfi}(1/\sqrt2)
+  \approx 5 \cdot 10^{26} \cdot n\, s_{prev} / 10^{-8}`.
+
+  Args:
+    inner: the base transformation (the paper's BASE), e.g. ``optax.adam(lr)``.
+      Extra keyword arguments given to ``update`` are forwarded to it.
+    betas: discount factors of the tuner, each in (0, 1]; one scale per beta.
+    s_prev: the tuner's initial wealth; the scale starts at about this size.
+    eps: added to :math:`\sqrt{2 v_j}` in the erfi argument.
+    delta_dtype: dtype of :math:`\Delta` in the state (default: each param's
+      dtype); e.g. ``jnp.float32`` to accumulate bf16 models' steps exactly.
+
+  Returns:
+    An ``optax.GradientTransformationExtraArgs`` whose ``update`` requires
+    ``params``. Its state is a :class:`TracState`; read the scale with
+    :func:`get_scale`.
+
+  References:
+    Muppidi, Zhang & Yang, `Fast TRAC: A Parameter-Free Optimizer for Lifelong
+    Reinforcement Learning <https://arxiv.org/abs/2405.16642>`_, NeurIPS 2024.
+    Zhang, Yang, Cutkosky & Paschalidis, `Improving Adaptive Online Learning
+    Using Refined Discretization <https://arxiv.org/abs/2309.16044>`_, 2024.
+
+  Example:
+    >>> import jax.numpy as jnp, optax, trac_optax
+    >>> opt = optax.chain(optax.clip_by_global_norm(0.5),
+    ...                   trac_optax.trac(optax.adam(1e-3)))
+    >>> params = {'w': jnp.ones(3)}
+    >>> state = opt.init(params)
+    >>> grads = {'w': jnp.array([0.1, -0.2, 0.3])}
+    >>> updates, state = opt.update(grads, state, params)
+    >>> params = optax.apply_updates(params, updates)
+    >>> S = trac_optax.get_scale(state)
+  """
+  betas = _validate(inner, betas, s_prev, eps, delta_dtype)
+  inner = base.with_extra_args_support(inner)
+  n = len(betas)
+  betas64 = np.asarray(betas, np.float64)
+  # s_prev / erfi(1/sqrt 2): the reference's normalisation, so that s_j = s_prev
+  # when sigma_j / sqrt(2 v_j) = 1/sqrt 2.
+  s_unit = s_prev / _erfi_scalar(1.0 / math.sqrt(2.0))
+
+  def init_fn(params):
+    dtype = _tuner_dtype(params)
+    return TracState(
+        inner_state=inner.init(params),
+        count=jnp.zeros([], jnp.int32),
+        delta=optax.tree.zeros_like(params, dtype=delta_dtype),
+        v=jnp.zeros([n], dtype),
+        sigma=jnp.full([n], _SIGMA_0, dtype),
+        s=jnp.zeros([n], dtype),
+    )
+
+  def tuner_step(h, v, sigma):
+    """The erfi tuner: new (v, sigma, s) per beta from the scalar h_t."""
+    dtype = v.dtype
+    largest = jnp.finfo(dtype).max
+    beta = jnp.asarray(betas64, dtype)
+    beta_sq = jnp.asarray(betas64**2, dtype)
+    h = jnp.nan_to_num(h.astype(dtype))  # overflow in <g, Delta> saturates
+    v = jnp.minimum(beta_sq * v + h * h, largest)
+    sigma = jnp.clip(beta * sigma - h, -largest, largest)
+    denominator = jnp.maximum(math.sqrt(2.0) * jnp.sqrt(v) + eps, jnp.finfo(dtype).tiny)
+    limit = erfi_max_argument(dtype)
+    s = s_unit * erfi(jnp.clip(sigma / denominator, -limit, limit))
+    return v, sigma, jnp.clip(s, -largest / n, largest / n)
+
+  def update_fn(updates, state, params=None, **extra_args):
+    if params is None:
+      raise ValueError(base.NO_PARAMS_MSG)
+    S = _total_scale(state.s)
+    # The inner runs on its own iterate theta_ref + Delta_t = theta_t + (1 - S_t) Delta_t,
+    # so that e.g. decoupled weight decay inside it acts as in the paper's Algorithm 1.
+    # XLA drops this tree when the inner ignores its params (adam, sgd).
+    inner_params = jax.tree.map(
+        lambda p, d: (p + (1 - S) * d).astype(p.dtype), params, state.delta)
+    u, inner_state = inner.update(updates, state.inner_state, inner_params, **extra_args)
+
+    h = optax.tree.vdot(optax.tree.cast(updates, state.v.dtype),
+                        optax.tree.cast(state.delta, state.v.dtype))
+    v, sigma, s = tuner_step(h, state.v, state.sigma)
+    S_next = _total_scale(s)
+
+    # theta_{t+1} - theta_t = S_{t+1} (Delta_t + u_t) - S_t Delta_t.
+    new_updates = jax.tree.map(
+        lambda p, d, du: ((S_next - S) * d + S_next * du).astype(p.dtype),
+        params, state.delta, u)
+    delta = jax.tree.map(lambda d, du: (d + du).astype(d.dtype), state.delta, u)
+    return new_updates, TracState(
+        inner_state=inner_state,
+        count=optax.safe_increment(state.count),
+        delta=delta, v=v, sigma=sigma, s=s)
+
+  return base.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+def get_scales(opt_state: base.OptState, per_beta: bool = False) -> dict[str, chex.Array]:
+  """Reads the scale of every :func:`trac` inside an optimizer state.
+
+  Finds each :class:`TracState` wherever it sits (``chain``, ``multi_transform``,
+  ``inject_hyperparams``, ``MultiSteps``, ...). Usable inside ``jit``; under an
+  outer ``vmap`` call it inside the mapped function, or pass the batched state
+  and get batched scales.
+
+  Args:
+    opt_state: the state of an optimizer that contains ``trac``.
+    per_beta: if True, return the per-beta scales ``s_j`` (last axis) instead
+      of the total ``S = max(sum_j s_j, 0)``.
+
+  Returns:
+    A dict from the path of each TracState in ``opt_state`` (as
+    ``jax.tree_util.keystr`` writes it) to its scale.
+  """
+  found = jax.tree_util.tree_flatten_with_path(
+      opt_state, is_leaf=lambda x: isinstance(x, TracState))[0]
+  return {jax.tree_util.keystr(path): (leaf.s if per_beta else _total_scale(leaf.s))
+          for path, leaf in found if isinstance(leaf, TracState)}
+
+
+def get_scale(opt_state: base.OptState, per_beta: bool = False) -> chex.Array:
+  """Reads TRAC's scale S (or the per-beta ``s_j``) out of an optimizer state.
+
+  Args:
+    opt_state: the state of an optimizer that contains exactly one ``trac``.
+    per_beta: if True, return the vector of per-beta scales ``s_j``.
+
+  Returns:
+    ``S = max(sum_j s_j, 0)``, a scalar (with any batch axes of the state), or
+    the ``s_j`` along the last axis.
+
+  Raises:
+    ValueError: if the state contains no TRAC, or several (use
+      :func:`get_scales` then).
+
+  Example:
+    >>> import jax, jax.numpy as jnp, optax, trac_optax
+    >>> opt = optax.chain(optax.clip(1.0), trac_optax.trac(optax.sgd(0.1)))
+    >>> float(trac_optax.get_scale(opt.init({'w': jnp.zeros(2)})))
+    0.0
+  """
+  scales = get_scales(opt_state, per_beta)
+  if len(scales) != 1:
+    where = f" (at {', '.join(scales)}); use trac_optax.get_scales" if scales else ""
+    raise ValueError(
+        f"get_scale: expected one TracState in the optimizer state, found {len(scales)}{where}.")
+  return next(iter(scales.values()))
