@@ -42,7 +42,7 @@ def _validate(inner, betas, s_prev, eps, delta_dtype) -> tuple[float, ...]:
         f"optax.adam(1e-3), got {type(inner).__name__}.")
   try:
     betas = tuple(float(b) for b in betas)
-  except (TypeError, jax.errors.ConcretizationTypeError) as e:
+  except (TypeError, ValueError, jax.errors.ConcretizationTypeError) as e:
     raise ValueError(f"trac: `betas` must be a sequence of floats, got {betas!r}.") from e
   if not betas:
     raise ValueError("trac: `betas` must not be empty.")

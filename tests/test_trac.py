@@ -1,0 +1,347 @@
+"""trac(): the algorithm against a direct transcription, API, validation, jit/scan/vmap, dtypes."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+import scipy.special
+
+import trac_optax
+from trac_optax import TracState, get_scale, get_scales, trac
+
+
+def _quadratic_problem(key, n=16):
+  """A small least-squares problem: loss(w) = 0.5 |A w - b|^2 / n."""
+  k1, k2 = jax.random.split(key)
+  A = jax.random.normal(k1, (2 * n, n))
+  b = jax.random.normal(k2, (2 * n,))
+  return lambda w: 0.5 * jnp.sum((A @ w["w"] + w["b"] - b) ** 2) / n
+
+
+def _train(opt, loss, params, steps):
+  """Runs `steps` updates in a lax.scan; returns final params, state and losses."""
+  state = opt.init(params)
+
+  def body(carry, _):
+    params, state = carry
+    value, grads = jax.value_and_grad(loss)(params)
+    updates, state = opt.update(grads, state, params)
+    return (optax.apply_updates(params, updates), state), value
+
+  (params, state), losses = jax.lax.scan(body, (params, state), None, steps)
+  return params, state, losses
+
+
+# --- the algorithm -------------------------------------------------------------
+
+
+def _transcribed_trac(inner, loss, theta0, steps, betas, s_prev=1e-8, eps=1e-8):
+  """The issue's five steps written out with an explicit theta_ref, in float64."""
+  theta_ref = theta0
+  delta = jax.tree.map(jnp.zeros_like, theta0)
+  inner_state = inner.init(theta0)
+  v = np.zeros(len(betas))
+  sigma = np.full(len(betas), 1e-8)
+  betas = np.asarray(betas)
+  theta, thetas, scales = theta0, [], []
+  for _ in range(steps):
+    g = jax.grad(loss)(theta)
+    u, inner_state = inner.update(g, inner_state, jax.tree.map(jnp.add, theta_ref, delta))
+    h = float(sum(jnp.vdot(a, b) for a, b in zip(jax.tree.leaves(g), jax.tree.leaves(delta))))
+    v = betas**2 * v + h**2
+    sigma = betas * sigma - h
+    s = s_prev / scipy.special.erfi(1 / math.sqrt(2)) * scipy.special.erfi(
+        sigma / (math.sqrt(2) * np.sqrt(v) + eps))
+    S = max(s.sum(), 0.0)
+    delta = jax.tree.map(jnp.add, delta, u)
+    theta = jax.tree.map(lambda r, d: r + S * d, theta_ref, delta)
+    thetas.append(theta)
+    scales.append(S)
+  return thetas, np.array(scales)
+
+
+@pytest.mark.parametrize("inner_name", ["adam", "adamw"])
+def test_follows_the_transcribed_algorithm_in_float64(inner_name):
+  # adamw's decoupled weight decay sees the params it is given: this checks that
+  # the inner runs on theta_ref + Delta (Algorithm 1), not on theta.
+  # Tolerance: ours reaches theta by adding updates, the transcription sets
+  # theta_ref + S Delta; those float64 roundings (1e-16) grow to ~1e-7 over 150
+  # steps where Adam's m / sqrt(v) changes sign, so compare by relative norm.
+  # Passing theta instead of theta_ref + Delta to adamw would be off by O(1).
+  betas = (0.9, 0.99, 0.999)
+  with jax.enable_x64(True):
+    inner = {"adam": optax.adam(0.05), "adamw": optax.adamw(0.05, weight_decay=0.5)}[inner_name]
+    loss = _quadratic_problem(jax.random.PRNGKey(1))
+    theta0 = {"w": jax.random.normal(jax.random.PRNGKey(2), (16,), jnp.float64),
+              "b": jnp.float64(0.3)}
+    expected, expected_S = _transcribed_trac(inner, loss, theta0, 150, betas)
+
+    opt = trac(inner, betas=betas)
+    state = opt.init(theta0)
+    theta, scales = theta0, []
+    step = jax.jit(lambda g, s, p: opt.update(g, s, p))
+    for t in range(150):
+      updates, state = step(jax.grad(loss)(theta), state, theta)
+      theta = optax.apply_updates(theta, updates)
+      scales.append(float(get_scale(state)))
+      error = optax.tree.norm(optax.tree.sub(theta, expected[t])) / optax.tree.norm(expected[t])
+      assert float(error) < 1e-6, f"theta diverges at step {t}: {float(error)}"
+  np.testing.assert_allclose(scales, expected_S, rtol=1e-6, atol=1e-15)
+  assert expected_S[-1] > 1e-3  # the scale really grew: the test exercised the tuner
+
+
+def test_first_update_is_scaled_inner_update():
+  # At t = 0: Delta_0 = 0 so h_0 = 0, v = 0, sigma_j = beta_j 1e-8 and
+  # s_j = s_prev erfi(beta_j) / erfi(1/sqrt2); the update is S_1 u_0.
+  params = {"w": jnp.array([1.0, -2.0, 3.0])}
+  grads = {"w": jnp.array([0.5, 0.5, -1.0])}
+  opt = trac(optax.sgd(0.1))
+  updates, state = opt.update(grads, opt.init(params), params)
+  betas = np.array(trac_optax.DEFAULT_BETAS)
+  s = 1e-8 * scipy.special.erfi(betas * 1e-8 / (0 + 1e-8)) / scipy.special.erfi(1 / math.sqrt(2))
+  np.testing.assert_allclose(get_scale(state, per_beta=True), s, rtol=1e-5)
+  np.testing.assert_allclose(updates["w"], s.sum() * -0.1 * np.asarray(grads["w"]), rtol=1e-5)
+  np.testing.assert_allclose(state.delta["w"], -0.1 * np.asarray(grads["w"]), rtol=1e-6)
+  assert int(state.count) == 1
+
+
+def test_moves_from_a_nonzero_init_where_the_reference_is_stuck():
+  # Least squares, 256 weights ~ N(0, 1), base adam(1e-3), 3000 steps (issue #2).
+  # Delta_t rebuilt from float32 params rounds to zero while S |Delta| is below
+  # the weights' spacing; ours keeps Delta and must at least halve the loss.
+  from trac_optimizer.experimental.jax.trac import start_trac
+
+  k1, k2, k3 = jax.random.split(jax.random.PRNGKey(0), 3)
+  A = jax.random.normal(k1, (512, 256)) / 16
+  target = jax.random.normal(k2, (256,))
+  b = A @ target
+  loss = lambda w: jnp.mean((A @ w - b) ** 2) * 256
+  w0 = jax.random.normal(k3, (256,))
+
+  _, _, ours = jax.jit(lambda: _train(trac(optax.adam(1e-3)), loss, w0, 3000))()
+  _, _, reference = jax.jit(lambda: _train(start_trac(optax.adam(1e-3)), loss, w0, 3000))()
+  assert float(ours[-1]) <= 0.5 * float(ours[0])
+  # The failure we must not inherit: the reference does not move at all.
+  assert float(reference[-1]) == pytest.approx(float(reference[0]), rel=1e-3)
+
+
+# --- API and validation ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(betas=()), "must not be empty"),
+    (dict(betas=(0.9, 1.5)), r"\(0, 1\]"),
+    (dict(betas=(0.0,)), r"\(0, 1\]"),
+    (dict(betas=(float("nan"),)), r"\(0, 1\]"),
+    (dict(betas="abc"), "sequence of floats"),
+    (dict(s_prev=0.0), "s_prev"),
+    (dict(s_prev=-1e-8), "s_prev"),
+    (dict(s_prev=float("inf")), "s_prev"),
+    (dict(eps=-1e-8), "eps"),
+    (dict(eps=float("nan")), "eps"),
+    (dict(delta_dtype=jnp.int32), "delta_dtype"),
+])
+def test_bad_options_raise_at_construction(kwargs, match):
+  with pytest.raises(ValueError, match=match):
+    trac(optax.adam(1e-3), **kwargs)
+
+
+@pytest.mark.parametrize("inner", [None, optax.adam, (lambda p: p, lambda u, s, p: (u, s)), 1e-3])
+def test_inner_must_be_a_gradient_transformation(inner):
+  with pytest.raises(ValueError, match="GradientTransformation"):
+    trac(inner)
+
+
+def test_betas_may_be_any_length_and_one_is_allowed():
+  params = {"w": jnp.ones(4)}
+  for betas in [(0.5,), (0.9, 1.0), tuple(np.linspace(0.5, 0.999, 9))]:
+    opt = trac(optax.adam(1e-2), betas=betas)
+    state = opt.init(params)
+    assert state.v.shape == state.sigma.shape == state.s.shape == (len(betas),)
+    _, state, _ = _train(opt, lambda p: jnp.sum(p["w"] ** 2), params, 20)
+    assert bool(jnp.isfinite(get_scale(state)))
+
+
+def test_update_without_params_raises_optax_error():
+  opt = trac(optax.adam(1e-3))
+  params = {"w": jnp.ones(2)}
+  with pytest.raises(ValueError, match="requires the current value of parameters"):
+    opt.update(params, opt.init(params))
+
+
+def test_state_is_a_pytree_with_documented_fields():
+  opt = trac(optax.adam(1e-3))
+  state = opt.init({"w": jnp.ones(3)})
+  assert isinstance(state, TracState)
+  assert state._fields == ("inner_state", "count", "delta", "v", "sigma", "s")
+  assert isinstance(opt, optax.GradientTransformationExtraArgs)
+  # The only params-sized buffer beyond adam's two moments is Delta.
+  assert sum(leaf.size for leaf in jax.tree.leaves(state)) == 3 * 3 + 1 + 1 + 3 * 6
+
+
+# --- reading the scale -------------------------------------------------------------
+
+
+def test_get_scale_through_wrappers_and_inside_jit():
+  params = {"a": jnp.ones(3), "b": jnp.zeros(2)}
+  grads = {"a": jnp.full(3, 0.1), "b": jnp.full(2, -0.2)}
+  wrapped = {
+      "chain": optax.chain(optax.clip_by_global_norm(1.0), trac(optax.adam(1e-2))),
+      "inject": optax.inject_hyperparams(lambda learning_rate: trac(optax.adam(learning_rate)))(
+          learning_rate=1e-2),
+      "multisteps": optax.MultiSteps(trac(optax.adam(1e-2)), every_k_schedule=1),
+      "if_finite": optax.apply_if_finite(trac(optax.adam(1e-2)), 3),
+  }
+  reference = trac(optax.adam(1e-2))
+  _, ref_state = reference.update(
+      optax.clip_by_global_norm(1.0).update(grads, None)[0], reference.init(params), params)
+  for name, opt in wrapped.items():
+    state = opt.init(params)
+    assert float(get_scale(state)) == 0.0
+    _, state = jax.jit(opt.update)(grads, state, params)
+    S = jax.jit(get_scale)(state)
+    assert S.shape == () and float(S) > 0, name
+    np.testing.assert_allclose(get_scale(state, per_beta=True),
+                               get_scale(ref_state, per_beta=True), rtol=1e-6, err_msg=name)
+
+
+def test_get_scale_with_multi_transform_and_errors():
+  opt = optax.multi_transform({"x": trac(optax.adam(1e-2)), "y": trac(optax.sgd(1e-1))},
+                              {"a": "x", "b": "y"})
+  params = {"a": jnp.ones(3), "b": jnp.ones(2)}
+  state = opt.init(params)
+  scales = get_scales(state)
+  assert len(scales) == 2 and all(float(s) == 0.0 for s in scales.values())
+  with pytest.raises(ValueError, match="found 2"):
+    get_scale(state)
+  with pytest.raises(ValueError, match="found 0"):
+    get_scale(optax.adam(1e-3).init(params))
+
+
+def test_get_scale_is_batched_under_vmap():
+  opt = trac(optax.adam(1e-2))
+  params = jnp.ones((5, 3))
+  states = jax.vmap(opt.init)(params)
+  _, states = jax.vmap(opt.update)(params * 0.1, states, params)
+  assert get_scale(states).shape == (5,)
+  assert get_scale(states, per_beta=True).shape == (5, 6)
+
+
+# --- transformations of the step -------------------------------------------------
+
+
+def _avals(tree):
+  return jax.tree.map(lambda x: (x.shape, x.dtype, x.weak_type), tree)
+
+
+def test_jit_compiles_once_and_state_avals_are_stable():
+  traces = []
+  opt = trac(optax.adam(1e-2))
+
+  @jax.jit
+  def step(params, state):
+    traces.append(None)
+    updates, state = opt.update(jax.tree.map(jnp.sin, params), state, params)
+    return optax.apply_updates(params, updates), state
+
+  params = {"w": jnp.linspace(-1, 1, 8), "b": jnp.float32(0.5)}
+  state = opt.init(params)
+  initial = _avals(state)
+  for _ in range(3):
+    params, state = step(params, state)
+  assert len(traces) == 1
+  assert _avals(state) == initial
+
+
+def test_scan_matches_a_python_loop():
+  loss = _quadratic_problem(jax.random.PRNGKey(3))
+  params = {"w": jnp.ones(16), "b": jnp.float32(0.0)}
+  opt = trac(optax.adam(3e-2))
+  scanned, state, _ = jax.jit(lambda p: _train(opt, loss, p, 50))(params)
+  step = jax.jit(lambda p, s: opt.update(jax.grad(loss)(p), s, p))
+  looped, s = params, opt.init(params)
+  for _ in range(50):
+    u, s = step(looped, s)
+    looped = optax.apply_updates(looped, u)
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6), scanned, looped)
+  assert int(state.count) == 50
+
+
+def test_vmap_over_seeds_matches_separate_runs():
+  loss = _quadratic_problem(jax.random.PRNGKey(4))
+  opt = trac(optax.adam(3e-2))
+
+  def run(seed):
+    key = jax.random.PRNGKey(seed)
+    params = {"w": jax.random.normal(key, (16,)), "b": jnp.float32(0.0)}
+    final, state, losses = _train(opt, loss, params, 40)
+    return final, get_scale(state), losses
+
+  seeds = jnp.arange(4)
+  batched = jax.jit(jax.vmap(run))(seeds)
+  for i in range(4):
+    single = jax.jit(run)(seeds[i])
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a[i], b, rtol=2e-5, atol=1e-6),
+                 batched, single)
+  assert len(set(np.round(np.asarray(batched[1]), 8))) == 4  # the seeds really differ
+
+
+def test_vmap_over_learning_rates_with_traced_inner():
+  loss = _quadratic_problem(jax.random.PRNGKey(5))
+  params = {"w": jnp.ones(16), "b": jnp.float32(0.0)}
+
+  def run(lr):
+    _, state, losses = _train(trac(optax.adam(lr)), loss, params, 40)
+    return losses[-1], get_scale(state)
+
+  lrs = jnp.array([1e-3, 1e-2, 1e-1])
+  final_losses, scales = jax.jit(jax.vmap(run))(lrs)
+  for i, lr in enumerate([1e-3, 1e-2, 1e-1]):
+    single_loss, single_scale = jax.jit(run)(jnp.float32(lr))
+    np.testing.assert_allclose(final_losses[i], single_loss, rtol=2e-5)
+    np.testing.assert_allclose(scales[i], single_scale, rtol=2e-5)
+  assert len(set(np.asarray(scales).tolist())) == 3
+
+
+# --- dtypes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16])
+def test_low_precision_params_keep_their_dtype(dtype):
+  params = {"w": jnp.linspace(-1, 1, 32).astype(dtype), "b": jnp.zeros((), dtype)}
+  loss = lambda p: jnp.sum((p["w"].astype(jnp.float32) - 0.5) ** 2) + p["b"].astype(jnp.float32) ** 2
+  # adam's default eps = 1e-8 is 0 in float16 (plain adam gives 0/0 there too).
+  opt = optax.chain(optax.clip_by_global_norm(1.0), trac(optax.adam(1e-2, eps=1e-4)))
+  state = opt.init(params)
+  initial = _avals(state)
+  updates, _ = opt.update(jax.grad(loss)(params), state, params)
+  assert all(u.dtype == dtype for u in jax.tree.leaves(updates))
+  final, state, losses = jax.jit(lambda p: _train(opt, loss, p, 200))(params)
+  assert _avals(state) == initial  # lax.scan would also refuse a drifting carry
+  assert all(p.dtype == dtype for p in jax.tree.leaves(final))
+  trac_state = state[1]
+  assert trac_state.delta["w"].dtype == dtype
+  assert trac_state.v.dtype == trac_state.sigma.dtype == trac_state.s.dtype == jnp.float32
+  assert float(losses[-1]) < float(losses[0])
+
+
+def test_delta_dtype_option_keeps_a_float32_delta_for_bf16_params():
+  params = {"w": jnp.ones(8, jnp.bfloat16)}
+  opt = trac(optax.adam(1e-2), delta_dtype=jnp.float32)
+  state = opt.init(params)
+  updates, state = opt.update({"w": jnp.ones(8, jnp.bfloat16)}, state, params)
+  assert state.delta["w"].dtype == jnp.float32
+  assert updates["w"].dtype == jnp.bfloat16
+
+
+def test_float64_under_x64():
+  with jax.enable_x64(True):
+    params = {"w": jnp.ones(4, jnp.float64)}
+    opt = trac(optax.adam(1e-2))
+    state = opt.init(params)
+    assert state.v.dtype == state.sigma.dtype == state.s.dtype == jnp.float64
+    updates, state = opt.update({"w": jnp.full(4, 0.5, jnp.float64)}, state, params)
+    assert updates["w"].dtype == jnp.float64 and state.delta["w"].dtype == jnp.float64
