@@ -1,0 +1,32 @@
+# Two commands from a fresh clone: `make test` and `make demo` (both set up .venv).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# jaxlib 0.10.2 on small CPUs can deadlock in batched LAPACK calls under vmap
+# with the concurrency-optimised scheduler; this flag avoids it.
+export XLA_FLAGS ?= --xla_cpu_enable_concurrency_optimized_scheduler=false
+
+.PHONY: test demo bench install clean
+
+install: $(STAMP)
+
+# torch is pinned to the CPU wheel before anything can ask for an unpinned torch
+# (which would pull gigabytes of CUDA packages).
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[examples,test,bench]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+demo: $(STAMP)
+	$(PY) -m examples.lifelong
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
