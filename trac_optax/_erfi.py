@@ -163,8 +163,8 @@ def erfi(x: jax.typing.ArrayLike) -> jax.Array:
   Example:
     >>> import jax.numpy as jnp
     >>> from trac_optax import erfi
-    >>> erfi(jnp.array([0.0, 1.0, -2.0]))  # doctest: +SKIP
-    Array([  0.       ,   1.6504258, -18.564802 ], dtype=float32)
+    >>> [round(float(y), 4) for y in erfi(jnp.array([0.0, 1.0, -2.0]))]
+    [0.0, 1.6504, -18.5648]
   """
   x = jnp.asarray(x)
   if not jnp.issubdtype(x.dtype, jnp.floating):
