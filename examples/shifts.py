@@ -1,0 +1,112 @@
+"""Distribution shifts for lifelong RL: a gymnax wrapper whose shift is data.
+
+The lifelong setting of the TRAC paper's Gym-control experiments is a sequence of
+L levels of one environment. Level 0 is the plain environment; every later level
+l transforms each observation with a fixed random map drawn once per level.
+Neither the agent nor the optimizer is told when the level changes.
+
+All levels live in the env params as stacked arrays plus the index of the level
+in force, so switching level is `params.replace(level=l)` and a whole lifelong
+run is one jitted `lax.scan`. The transform of level l is
+
+    obs'  =  gain[l] * obs[perm[l]]  +  offset[l]
+
+which covers the three kinds of shift offered here:
+
+  "offset"   offset[l] ~ N(0, scale^2) per observation dimension (the paper's shift);
+  "permute"  perm[l] is a random permutation of the observation dimensions;
+  "sign"     gain[l] is a random +-1 per dimension (a sign flip of some of them).
+"""
+
+from functools import partial
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from flax import struct
+from gymnax.wrappers.purerl import GymnaxWrapper
+
+SHIFT_KINDS = ("offset", "permute", "sign")
+
+
+@struct.dataclass
+class ShiftParams:
+  """Env params of `ShiftObservationWrapper`: the wrapped env's params plus L levels."""
+
+  env_params: Any  # the wrapped environment's own params
+  perm: jax.Array  # [L, d] int32: which input dimension feeds each output dimension
+  gain: jax.Array  # [L, d]: multiplies the permuted observation
+  offset: jax.Array  # [L, d]: added last (p_l in the paper)
+  level: jax.Array  # int32 scalar: the level in force
+
+  @property
+  def num_levels(self) -> int:
+    return self.offset.shape[-2]
+
+
+def sample_shifts(
+    key: jax.Array, kind: str, num_levels: int, obs_dim: int, scale: float, env_params: Any
+) -> ShiftParams:
+  """Draws the L levels of one lifelong run; level 0 is always the identity.
+
+  Args:
+    key: randomness for the L - 1 shifted levels.
+    kind: one of `SHIFT_KINDS`.
+    num_levels: L >= 1.
+    obs_dim: size of the (flat) observation.
+    scale: standard deviation of the offsets ("offset"; the paper uses 2);
+      unused by the other kinds.
+    env_params: the wrapped environment's params.
+
+  Returns:
+    `ShiftParams` at level 0.
+  """
+  if kind not in SHIFT_KINDS:
+    raise ValueError(f"unknown shift kind {kind!r}; expected one of {SHIFT_KINDS}")
+  shape = (num_levels, obs_dim)
+  perm = jnp.broadcast_to(jnp.arange(obs_dim, dtype=jnp.int32), shape)
+  gain = jnp.ones(shape)
+  offset = jnp.zeros(shape)
+  keys = jax.random.split(key, num_levels)
+  shifted = (jnp.arange(num_levels) > 0)[:, None]  # level 0 stays the plain env
+  if kind == "offset":
+    noise = jax.vmap(lambda k: scale * jax.random.normal(k, (obs_dim,)))(keys)
+    offset = jnp.where(shifted, noise, offset)
+  elif kind == "permute":
+    drawn = jax.vmap(lambda k: jax.random.permutation(k, obs_dim))(keys).astype(jnp.int32)
+    perm = jnp.where(shifted, drawn, perm)
+  else:  # "sign"
+    signs = jax.vmap(lambda k: jax.random.rademacher(k, (obs_dim,), jnp.float32))(keys)
+    gain = jnp.where(shifted, signs, gain)
+  return ShiftParams(env_params, perm, gain, offset, jnp.zeros([], jnp.int32))
+
+
+class ShiftObservationWrapper(GymnaxWrapper):
+  """Transforms observations by the level in force in its `ShiftParams`.
+
+  Wrap a flat-observation env (e.g. `FlattenObservationWrapper(env)`) and pass
+  `ShiftParams` wherever the env takes params; the wrapper hands the inner env
+  `params.env_params`. `info["final_observation"]` is transformed too, so a value
+  bootstrapped on truncation sees what the agent would have seen.
+  """
+
+  def observation_space(self, params: ShiftParams):
+    # Same shape; bounds are the unshifted ones (only the shape is used here).
+    return self._env.observation_space(params.env_params)
+
+  @staticmethod
+  def transform(obs: jax.Array, params: ShiftParams) -> jax.Array:
+    level = params.level
+    return params.gain[level] * obs[params.perm[level]] + params.offset[level]
+
+  @partial(jax.jit, static_argnames=("self",))
+  def reset(self, key: jax.Array, params: ShiftParams):
+    obs, state = self._env.reset(key, params.env_params)
+    return self.transform(obs, params), state
+
+  @partial(jax.jit, static_argnames=("self",))
+  def step(self, key: jax.Array, state: Any, action: jax.Array, params: ShiftParams):
+    obs, state, reward, terminated, truncated, info = self._env.step(
+        key, state, action, params.env_params)
+    info = {**info, "final_observation": self.transform(info["final_observation"], params)}
+    return self.transform(obs, params), state, reward, terminated, truncated, info
