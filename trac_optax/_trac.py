@@ -189,17 +189,19 @@ def trac(
     v, sigma, s = tuner_step(h, state.v, state.sigma)
     S_next = _total_scale(s)
 
-    # Delta_{t+1} = Delta_t + u_t, divided by a 1 that XLA cannot fold (S_{t+1} is finite,
-    # so 0 * S_{t+1} = 0). Both are for XLA on CPU, which otherwise copies a donated Delta
-    # every step: the dependency on S_{t+1} orders this pass after the one that reads
-    # Delta_t for h, and a division is not duplicated into its consumers, so the update
-    # below reads Delta_{t+1} from its buffer instead of recomputing it from Delta_t.
-    # This pass is then the last reader of Delta_t and overwrites it in place.
+    # Delta_{t+1} = Delta_t + u_t, written so that XLA on CPU (which has no multi-output
+    # fusion) updates a donated Delta in place instead of copying it every step:
+    # * u_t is multiplied by a 1 that XLA cannot fold (S_{t+1} is finite, so
+    #   0 * S_{t+1} = 0): this pass then depends on S_{t+1}, so it runs after the pass
+    #   that reads Delta_t for h;
+    # * the update below reads Delta_{t+1}, not Delta_t; XLA does not recompute an
+    #   output that adds two full-size arrays inside its consumers, so it reads
+    #   Delta_{t+1} back, and this pass is the last reader of Delta_t.
     one = 1 + 0 * S_next
     delta = jax.tree.map(
-        lambda d, du: ((d + du) / one.astype(d.dtype)).astype(d.dtype), state.delta, u)
+        lambda d, du: (d + du * one.astype(du.dtype)).astype(d.dtype), state.delta, u)
     # theta_{t+1} - theta_t = S_{t+1} Delta_{t+1} - S_t Delta_t
-    #                       = (S_{t+1} - S_t) Delta_{t+1} + S_t u_t: reads Delta_{t+1}, not Delta_t.
+    #                       = (S_{t+1} - S_t) Delta_{t+1} + S_t u_t.
     new_updates = jax.tree.map(
         lambda p, d, du: ((S_next - S) * d + S * du).astype(p.dtype), params, delta, u)
     return new_updates, TracState(
