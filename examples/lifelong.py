@@ -63,11 +63,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
   parser = _Parser(
       prog="python -m examples.lifelong",
       description="Lifelong PPO through distribution shifts, Adam vs TRAC(Adam). "
-      "With no arguments: the demo (CartPole, 4 levels, 4 seeds, about 2 minutes on 2 cores).",
+      "With no arguments: the demo (CartPole, 5 levels, 4 seeds, about 2 minutes on 2 cores).",
       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
   parser.add_argument("--env", default="CartPole-v1",
                       help="gymnax environment with discrete actions, e.g. CartPole-v1, Acrobot-v1")
-  parser.add_argument("--levels", type=int, default=4,
+  parser.add_argument("--levels", type=int, default=5,
                       help="number of levels L; level 0 is the plain environment")
   parser.add_argument("--steps-per-level", type=int, default=20_480,
                       help="environment steps per level and seed (rounded to whole updates "
@@ -83,7 +83,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
   parser.add_argument("--preset", default="paper",
                       help=f"PPO hyperparameters: {', '.join(PRESETS)}")
   parser.add_argument("--seed", type=int, default=0, help="base random seed")
-  parser.add_argument("--progress-every", type=int, default=10,
+  parser.add_argument("--progress-every", type=int, default=20,
                       help="print progress every this many updates (0: off)")
   parser.add_argument("--out", default=None,
                       help="output folder (default: runs/lifelong-<env>-<time>)")
@@ -191,7 +191,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   runs = len(args.optimizers) * args.seeds * len(lrs)
   print(f"{config.env_name}: {config.num_levels} levels x {config.updates_per_level} updates "
         f"({config.updates_per_level * config.steps_per_update} env steps) per level, "
-        f"shift {config.shift!r} (scale {config.shift_scale:g}), preset {args.preset!r}; "
+        f"shift {report.shift_label(config)}, preset {args.preset!r}; "
         f"{runs} runs ({', '.join(args.optimizers)} x {args.seeds} seeds x lr "
         f"{', '.join(f'{lr:g}' for lr in lrs)}) in one jitted call", file=sys.stderr)
   start = time.perf_counter()

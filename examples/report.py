@@ -6,6 +6,8 @@ return `examples.ppo` logs (mean over the parallel envs of each env's last
 finished episode); its return over the whole run is the mean over all updates.
 """
 
+import io
+import json
 import warnings
 from typing import Sequence
 
@@ -14,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import PIL.Image  # noqa: E402  (matplotlib's own dependency)
 
 from examples.ppo import PPOConfig  # noqa: E402
 
@@ -98,6 +101,13 @@ def write_csv(path: str, rows: list[dict]):
                        for c in columns) + "\n")
 
 
+def shift_label(config: PPOConfig) -> str:
+  """E.g. "offset (scale 2)", or "permute" (the other kinds have no scale)."""
+  if config.shift == "offset":
+    return f"offset (scale {config.shift_scale:g})"
+  return config.shift
+
+
 # ---------------------------------------------------------------------------
 # Figures
 
@@ -112,6 +122,7 @@ def plot_curves(path: str, results: dict[str, dict], config: PPOConfig,
                            gridspec_kw={"height_ratios": [2, 1] if with_scale else [1]})
   ax_return, ax_scale = axes[0, 0], axes[-1, 0] if with_scale else None
   window = max(1, config.updates_per_level // 10)
+  shaded = len(lrs) <= 2  # beyond that the intervals hide the lines; see sweep.png
   low, high = np.inf, -np.inf  # range of the seeds' curves: the y-limits
   for name, metrics in results.items():
     for j, lr in enumerate(lrs):
@@ -121,13 +132,14 @@ def plot_curves(path: str, results: dict[str, dict], config: PPOConfig,
       low, high = min(low, np.nanmin(curves)), max(high, np.nanmax(curves))
       mean, half = mean_ci(curves)
       ax_return.plot(steps, mean, color=color, label=label, lw=1.5)
-      ax_return.fill_between(steps, mean - half, mean + half, color=color, alpha=0.2, lw=0)
+      if shaded:
+        ax_return.fill_between(steps, mean - half, mean + half, color=color, alpha=0.2, lw=0)
       if name in with_scale:
         mean, half = mean_ci(metrics["scale"][:, j])
         ax_scale.plot(steps, mean, color=color, label=label, lw=1.5)
-        # S >= 0 and the axis is logarithmic: the interval is cut at a tenth of the mean.
-        ax_scale.fill_between(steps, np.maximum(mean - half, mean / 10), mean + half,
-                              color=color, alpha=0.2, lw=0)
+        if shaded:  # S >= 0 on a log axis: the interval is cut at a tenth of the mean
+          ax_scale.fill_between(steps, np.maximum(mean - half, mean / 10), mean + half,
+                                color=color, alpha=0.2, lw=0)
   pad = 0.05 * (high - low) if high > low else 1.0
   ax_return.set_ylim(low - pad, high + pad)
   for ax in axes[:, 0]:
@@ -137,16 +149,15 @@ def plot_curves(path: str, results: dict[str, dict], config: PPOConfig,
     ax.grid(alpha=0.3)
   ax_return.set_ylabel("episode return")
   ax_return.set_title(f"{config.env_name}, {config.num_levels} levels, shift "
-                      f"{config.shift!r} (scale {config.shift_scale:g}); "
-                      f"mean and 95% interval over {_num_seeds(results)} seeds", fontsize=10)
-  ax_return.legend(fontsize=8, loc="best")
+                      f"{shift_label(config)}; mean "
+                      f"{'and 95% interval ' if shaded else ''}over {_num_seeds(results)} seeds",
+                      fontsize=10)
+  ax_return.legend(fontsize=7, loc="upper right", ncol=1 if shaded else 2)
   if with_scale:
     ax_scale.set_ylabel("TRAC scale S")
     ax_scale.set_yscale("log")
   axes[-1, 0].set_xlabel("environment steps (dotted: level changes)")
-  fig.tight_layout()
-  fig.savefig(path, dpi=90)
-  plt.close(fig)
+  _save(fig, path)
 
 
 def plot_sweep(path: str, rows: list[dict], config: PPOConfig, labels: dict[str, str]):
@@ -165,13 +176,21 @@ def plot_sweep(path: str, rows: list[dict], config: PPOConfig, labels: dict[str,
   ax.set_xscale("log")
   ax.set_xlabel("learning rate")
   ax.set_ylabel("mean return over the whole run")
-  ax.set_title(f"{config.env_name}, {config.num_levels} levels, shift {config.shift!r}: "
+  ax.set_title(f"{config.env_name}, {config.num_levels} levels, shift {shift_label(config)}: "
                f"mean and 95% interval over {rows[0]['seeds']} seeds", fontsize=9)
   ax.grid(alpha=0.3)
   ax.legend()
+  _save(fig, path)
+
+
+def _save(fig, path: str):
+  """A small PNG: rendered at 90 dpi, then reduced to a 128-colour palette (about 3x smaller)."""
   fig.tight_layout()
-  fig.savefig(path, dpi=90)
+  buffer = io.BytesIO()
+  fig.savefig(buffer, dpi=90)
   plt.close(fig)
+  image = PIL.Image.open(buffer).convert("RGB")
+  image.quantize(colors=128, method=PIL.Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
 def _smooth(x: np.ndarray, window: int) -> np.ndarray:
@@ -193,3 +212,26 @@ def _color(name: str, j: int, n: int):
 def _num_seeds(results: dict[str, dict]) -> int:
   return next(iter(results.values()))["return"].shape[0]
 
+
+
+def load_run(folder: str) -> tuple[dict[str, dict], PPOConfig, list[float]]:
+  """The per-update metrics, config and learning rates a lifelong run saved in `folder`."""
+  with open(f"{folder}/results.json") as f:
+    saved = json.load(f)
+  config = PPOConfig(**{k: tuple(v) if isinstance(v, list) else v
+                        for k, v in saved["config"].items()})
+  curves = np.load(f"{folder}/curves.npz")
+  results = {}
+  for key in curves.files:
+    if "/" in key:
+      name, metric = key.split("/")
+      results.setdefault(name, {})[metric] = curves[key]
+  return results, config, saved["lrs"]
+
+
+def redraw(folder: str, labels: dict[str, str]):
+  """Redraws a run folder's figures from its saved curves (no training)."""
+  results, config, lrs = load_run(folder)
+  plot_curves(f"{folder}/curves.png", results, config, lrs, labels)
+  if len(lrs) > 1:
+    plot_sweep(f"{folder}/sweep.png", summarize(results, config, lrs), config, labels)
