@@ -27,6 +27,7 @@ import argparse
 import dataclasses
 import json
 import shlex
+import subprocess
 import sys
 import time
 from typing import Optional, Sequence
@@ -213,6 +214,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         "seed": args.seed,
         "env_steps_per_run": config.total_env_steps,
         "wall_time_s": round(wall, 1),
+        "code": _code_version(),
         "levels": rows,
         "final_scale": {name: np.asarray(m["scale"][..., -1]).tolist()
                         for name, m in results.items()},
@@ -229,6 +231,22 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   print(f"\nWrote {out}/: curves.png{', sweep.png' if len(lrs) > 1 else ''}, levels.csv, "
         "results.json, curves.npz")
   return {"out": out, "rows": rows, "results": results}
+
+
+def _code_version() -> dict[str, str]:
+  """The git commit of this checkout (+dirty if trac_optax/ or examples/ differ from it) and
+  the versions of jax and optax: TRAC and PPO are chaotic enough that any change in float
+  rounding changes individual runs (not the statistics)."""
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  try:
+    git = lambda *a: subprocess.run(["git", *a], cwd=root, capture_output=True, text=True,
+                                    timeout=10)
+    commit = git("rev-parse", "--short", "HEAD").stdout.strip() or "unknown"
+    if git("diff", "--quiet", "HEAD", "--", "trac_optax", "examples").returncode:
+      commit += "+dirty"
+  except (OSError, subprocess.SubprocessError):
+    commit = "unknown"
+  return {"commit": commit, "jax": jax.__version__, "optax": optax.__version__}
 
 
 if __name__ == "__main__":
