@@ -1,0 +1,135 @@
+"""What every benchmark shares: interleaved-median timing, compile timing, run metadata.
+
+The machines these run on are shared and noisy, so no figure is one measurement:
+the candidates are run in rounds, each round calling every candidate once in a
+rotated order (so drift and position effects hit all of them alike), warm-up
+rounds are dropped, and each candidate's figure is the median over rounds. A ratio
+between two candidates is the median over rounds of their per-round ratio.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Mapping
+from importlib import metadata
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Timing:
+  """Seconds per call of one candidate: the median over rounds, its quartiles, the rounds."""
+  median: float
+  q1: float
+  q3: float
+  samples: tuple[float, ...]  # one per measured round, in round order
+
+
+def ratio(a: Timing, b: Timing) -> float:
+  """Median over rounds of a's time over b's time in the same round.
+
+  Both ran in the same rounds of one ``interleaved`` session, so each round's pair
+  ran back to back: a burst of load from elsewhere slows both, and the median of
+  the per-round ratios is steadier than the ratio of the medians.
+  """
+  if len(a.samples) != len(b.samples):
+    raise ValueError("ratio: the two timings come from different sessions")
+  return statistics.median(x / y for x, y in zip(a.samples, b.samples))
+
+
+def interleaved(candidates: Mapping[str, Callable[[], Any]], *, rounds: int,
+                warmup: int = 2, number: int = 1) -> dict[str, Timing]:
+  """Times callables against each other, interleaved.
+
+  Args:
+    candidates: name -> a callable that does the work once and blocks until it is
+      done (e.g. ends in ``jax.block_until_ready``).
+    rounds: measured rounds; each times every candidate once.
+    warmup: rounds run first and discarded (compilation, caches, page faults).
+    number: calls per measurement, divided out (for calls of a few microseconds).
+
+  Returns:
+    name -> Timing of one call, in seconds.
+  """
+  if rounds < 1 or warmup < 0 or number < 1:
+    raise ValueError(f"interleaved: need rounds >= 1, warmup >= 0, number >= 1, "
+                     f"got {rounds}, {warmup}, {number}.")
+  names = list(candidates)
+  samples: dict[str, list[float]] = {name: [] for name in names}
+  for r in range(warmup + rounds):
+    shift = r % len(names)
+    for name in names[shift:] + names[:shift]:
+      fn = candidates[name]
+      start = time.perf_counter()
+      for _ in range(number):
+        fn()
+      elapsed = (time.perf_counter() - start) / number
+      if r >= warmup:
+        samples[name].append(elapsed)
+  result = {}
+  for name, s in samples.items():
+    q1, _, q3 = statistics.quantiles(s, n=4) if len(s) > 1 else (s[0], s[0], s[0])
+    result[name] = Timing(statistics.median(s), q1, q3, tuple(s))
+  return result
+
+
+def compile_seconds(jitted, *args) -> tuple[Any, float]:
+  """Lowers and compiles ``jitted`` for ``args``; returns (compiled, seconds taken)."""
+  start = time.perf_counter()
+  compiled = jitted.lower(*args).compile()
+  return compiled, time.perf_counter() - start
+
+
+def _cpu_model() -> str:
+  try:
+    with open("/proc/cpuinfo") as f:
+      for line in f:
+        if line.startswith("model name"):
+          return line.split(":", 1)[1].strip()
+  except OSError:
+    pass
+  return platform.processor() or platform.machine()
+
+
+def _version(package: str) -> str:
+  try:
+    return metadata.version(package)
+  except metadata.PackageNotFoundError:
+    return "not installed"
+
+
+def environment(packages: tuple[str, ...] = ()) -> dict[str, Any]:
+  """Where and with what a benchmark ran: machine, JAX backend and devices, versions, date."""
+  import jax  # imported here so that importing this module does not start JAX
+
+  device = jax.devices()[0]
+  return {
+      "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+      "machine": f"{_cpu_model()}, {os.cpu_count()} cores",
+      "backend": jax.default_backend(),
+      "device": getattr(device, "device_kind", str(device)),
+      "python": platform.python_version(),
+      "versions": {p: _version(p) for p in ("jax", "jaxlib", "optax", "trac-optax") + packages},
+      "command": " ".join([os.path.basename(sys.executable), "-m",
+                           sys.modules["__main__"].__spec__.name if sys.modules["__main__"].__spec__
+                           else sys.argv[0]] + sys.argv[1:]),
+  }
+
+
+def write_json(path: str | None, result: Mapping[str, Any]) -> None:
+  """Writes ``result`` as indented JSON to ``path`` ('-': stdout; None: nowhere)."""
+  if path is None:
+    return
+  text = json.dumps(result, indent=1, sort_keys=False) + "\n"
+  if path == "-":
+    sys.stdout.write(text)
+  else:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+      f.write(text)

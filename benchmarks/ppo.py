@@ -1,0 +1,218 @@
+"""What TRAC costs in training throughput: the lifelong example's PPO with adam vs trac(adam), and rejax.
+
+    python -m benchmarks.ppo [--steps 5e5] [--scaling-steps 2.5e4] [--seeds 1 4 16 64] [--json PATH]
+
+The PPO of ``examples/ppo.py`` (PureJaxRL-style, the whole run one jitted
+``lax.scan``) on CartPole-v1 with its "purejaxrl" preset: 4 envs x 128 steps per
+update, 4 epochs of 4 minibatches, lr 2.5e-4, global-norm clip 0.5, 2x64 tanh
+actor and critic, one level (no shift). Three measurements, each interleaved
+with warm-up rounds dropped and compile time taken separately:
+
+1. one seed, ``--steps`` environment steps, ``jit(train)``: env steps/s of adam,
+   trac(adam) and rejax's PPO at the same configuration;
+2. ``--vmapped-seeds`` seeds in one ``jit(vmap(train))`` call, same three,
+   aggregate env steps/s;
+3. seed scaling of trac(adam): the time of one vmapped call for each of
+   ``--seeds`` at ``--scaling-steps`` steps per seed, and its compile time.
+
+rejax 0.1.3 predates gymnax 1.0's six-value ``step``, so its env is wrapped in
+gymnax's ``LegacyStepAPIWrapper`` (done = terminated or truncated); its own
+evaluation callback is replaced by a no-op so that only training is timed. Its
+``max_grad_norm`` clips each gradient element (``optax.clip``), not the global norm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import sys
+
+import gymnax
+import jax
+import jax.numpy as jnp
+import optax
+from gymnax.wrappers import LegacyStepAPIWrapper
+
+import trac_optax
+from benchmarks import _timing
+from examples import ppo
+
+OPTIMIZERS = {
+    "adam": lambda lr: optax.adam(lr),
+    "trac": lambda lr: trac_optax.trac(optax.adam(lr)),
+}
+
+
+def ppo_config(env_steps: int) -> ppo.PPOConfig:
+  base = ppo.PRESETS["purejaxrl"]
+  updates = max(1, env_steps // base.steps_per_update)
+  return dataclasses.replace(base, num_levels=1, updates_per_level=updates)
+
+
+class _RejaxEnv(LegacyStepAPIWrapper):
+  """A gymnax env as rejax 0.1.3 expects it (five-value ``step``).
+
+  rejax deep-copies its config, env included, and a gymnax wrapper's attribute
+  forwarding recurses forever under ``copy.deepcopy``; envs hold no state, so a
+  copy is the env itself.
+  """
+
+  def __deepcopy__(self, memo):
+    return self
+
+
+def rejax_train(config: ppo.PPOConfig):
+  """rejax's PPO ``train(rng)`` at the configuration of ``config``."""
+  from rejax import PPO  # optional dependency, imported only when rejax is measured
+
+  env, env_params = gymnax.make(config.env_name)
+  if config.hidden_sizes != (64, 64) or config.activation != "tanh":
+    raise ValueError("rejax is only configured here for the 2x64 tanh preset")
+  algo = PPO.create(
+      env=_RejaxEnv(env), env_params=env_params,
+      num_envs=config.num_envs, num_steps=config.num_steps,
+      num_epochs=config.num_epochs, num_minibatches=config.num_minibatches,
+      learning_rate=config.lr, max_grad_norm=config.max_grad_norm, gamma=config.gamma,
+      gae_lambda=config.gae_lambda, clip_eps=config.clip_eps, ent_coef=config.ent_coef,
+      vf_coef=config.vf_coef, agent_kwargs={"activation": "tanh"},
+      # One evaluation period spanning the whole run, and a no-op evaluation.
+      total_timesteps=config.total_env_steps, eval_freq=config.total_env_steps,
+      skip_initial_evaluation=True)
+  algo = algo.replace(eval_callback=lambda algo, ts, rng: jnp.zeros(()))
+  return algo.train
+
+
+def _candidates(config: ppo.PPOConfig, with_rejax: bool) -> dict:
+  trains = {name: ppo.make_train(config, opt) for name, opt in OPTIMIZERS.items()}
+  if with_rejax:
+    trains["rejax"] = rejax_train(config)
+  return trains
+
+
+def measure(trains: dict, seeds: int, env_steps_per_seed: int, rounds: int, warmup: int,
+            vmapped: bool = True) -> dict:
+  """Compiles each ``jit(vmap(train))`` (``jit(train)`` if not vmapped) and times it, interleaved."""
+  if vmapped:
+    args, wrap = jax.random.split(jax.random.key(0), seeds), jax.vmap
+  elif seeds == 1:
+    args, wrap = jax.random.key(0), lambda f: f
+  else:
+    raise ValueError("several seeds need vmapped=True")
+  calls, rows = {}, {}
+  for name, train in trains.items():
+    compiled, seconds = _timing.compile_seconds(jax.jit(wrap(train)), args)
+    rows[name] = {"compile_s": seconds}
+    calls[name] = lambda c=compiled: jax.block_until_ready(c(args))
+  timings = _timing.interleaved(calls, rounds=rounds, warmup=warmup)
+  for name, t in timings.items():
+    rows[name].update(
+        s_per_call=t.median, s_q1=t.q1, s_q3=t.q3, s_rounds=list(t.samples),
+        env_steps_per_s=seeds * env_steps_per_seed / t.median)
+  return rows, timings
+
+
+def _count(minimum: int):
+  def parse(text: str) -> int:
+    try:
+      value = float(text)
+    except ValueError:
+      raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value >= minimum):
+      raise argparse.ArgumentTypeError(f"must be a number >= {minimum}, got {text}")
+    return int(value)
+  return parse
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+  parser = argparse.ArgumentParser(
+      prog="python -m benchmarks.ppo", description=__doc__,
+      formatter_class=argparse.RawDescriptionHelpFormatter)
+  parser.add_argument("--steps", type=_count(512), default=500_000,
+                      help="env steps per seed for the throughput runs (default: 5e5)")
+  parser.add_argument("--vmapped-seeds", type=_count(1), default=4,
+                      help="seeds in the vmapped throughput run (default: 4)")
+  parser.add_argument("--scaling-steps", type=_count(512), default=25_000,
+                      help="env steps per seed for the seed-scaling runs (default: 2.5e4)")
+  parser.add_argument("--seeds", type=_count(1), nargs="+", default=[1, 4, 16, 64],
+                      help="seed counts of the scaling runs (default: 1 4 16 64)")
+  parser.add_argument("--rounds", type=_count(1), default=5,
+                      help="measured rounds of the one-seed run (default: 5)")
+  parser.add_argument("--vmapped-rounds", type=_count(1), default=3,
+                      help="measured rounds of the vmapped and scaling runs (default: 3)")
+  parser.add_argument("--warmup", type=_count(1), default=1,
+                      help="discarded rounds per run (default: 1)")
+  parser.add_argument("--no-rejax", action="store_true", help="leave rejax out")
+  parser.add_argument("--json", metavar="PATH",
+                      help="also write the results as JSON to PATH ('-' for stdout)")
+  return parser.parse_args(argv)
+
+
+def print_table(result: dict, file) -> None:
+  for key in ("one_seed", "vmapped"):
+    run = result[key]
+    print(f"{run['seeds']} seed(s) x {run['env_steps_per_seed']} env steps:", file=file)
+    for name, row in run["rows"].items():
+      print(f"  {name:8} {row['env_steps_per_s'] / 1e3:8.1f}k env steps/s"
+            f"  ({row['s_per_call']:.2f} s/call, compile {row['compile_s']:.1f} s)", file=file)
+    for name, value in run["ratios"].items():
+      print(f"  {name}: {value:.3f}", file=file)
+  scaling = result["seed_scaling"]
+  print(f"trac(adam), vmapped over seeds, {scaling['env_steps_per_seed']} env steps per seed:",
+        file=file)
+  for row in scaling["rows"]:
+    print(f"  {row['seeds']:3} seeds: {row['s_per_call']:7.2f} s/call"
+          f" ({row['time_over_fewest_seeds']:.2f}x fewest seeds),"
+          f" {row['env_steps_per_s'] / 1e3:8.1f}k env steps/s, compile {row['compile_s']:.1f} s",
+          file=file)
+
+
+def _ratios(timings: dict) -> dict:
+  """Throughput ratios, as medians of per-round time ratios (see ``_timing.ratio``)."""
+  ratios = {"trac_overhead": _timing.ratio(timings["trac"], timings["adam"]) - 1}
+  if "rejax" in timings:
+    ratios["trac_over_rejax"] = _timing.ratio(timings["rejax"], timings["trac"])
+    ratios["adam_over_rejax"] = _timing.ratio(timings["rejax"], timings["adam"])
+  return ratios
+
+
+def main(argv=None) -> dict:
+  args = parse_args(argv)
+  config = ppo_config(args.steps)
+  steps = config.total_env_steps
+  trains = _candidates(config, with_rejax=not args.no_rejax)
+  one, one_timings = measure(trains, 1, steps, args.rounds, args.warmup, vmapped=False)
+  vmapped, vmapped_timings = measure(trains, args.vmapped_seeds, steps, args.vmapped_rounds,
+                                     args.warmup)
+
+  scaling_config = ppo_config(args.scaling_steps)
+  scaling_steps = scaling_config.total_env_steps
+  scaling_train = {"trac": ppo.make_train(scaling_config, OPTIMIZERS["trac"])}
+  scaling = []
+  for seeds in sorted(set(args.seeds)):
+    row = measure(scaling_train, seeds, scaling_steps, args.vmapped_rounds,
+                  args.warmup)[0]["trac"]
+    scaling.append({"seeds": seeds, **row})
+  for row in scaling:
+    row["time_over_fewest_seeds"] = row["s_per_call"] / scaling[0]["s_per_call"]
+
+  result = {
+      "benchmark": "ppo",
+      "environment": _timing.environment(("gymnax", "flax", "rejax")),
+      "settings": {"env": config.env_name, "num_envs": config.num_envs,
+                   "num_steps": config.num_steps, "num_updates": config.num_updates,
+                   "rounds": args.rounds, "vmapped_rounds": args.vmapped_rounds,
+                   "warmup": args.warmup},
+      "one_seed": {"seeds": 1, "env_steps_per_seed": steps, "rows": one,
+                   "ratios": _ratios(one_timings)},
+      "vmapped": {"seeds": args.vmapped_seeds, "env_steps_per_seed": steps, "rows": vmapped,
+                  "ratios": _ratios(vmapped_timings)},
+      "seed_scaling": {"env_steps_per_seed": scaling_steps, "rows": scaling},
+  }
+  print_table(result, sys.stderr if args.json == "-" else sys.stdout)
+  _timing.write_json(args.json, result)
+  return result
+
+
+if __name__ == "__main__":
+  main()

@@ -1,0 +1,239 @@
+"""What one optimizer step costs: adam, trac(adam) and the reference's start_trac(adam).
+
+    python -m benchmarks.step [--sizes 1e5 1e6 1e7] [--tree mlp|single] [--rounds 40] [--json PATH]
+
+For MLP-shaped float32 parameter trees of each size, times the jitted
+``update + apply_updates`` with params and optimizer state donated (as a training
+loop that rebinds them does), interleaved, and reports ms/step, the ratios
+trac/adam and trac/reference, optimizer-state bytes over parameter bytes, and
+what XLA compiled: bytes accessed per step (``cost_analysis``) and temporary
+buffer bytes (``memory_analysis``), both over parameter bytes.
+
+Two roofline rows time one fused elementwise pass over k parameter-sized
+buffers (k - 1 read, 1 written in place): k = 7 is what an adam step must move
+(read g, m, v, params; write m, v, params), k = 11 what a TRAC step must move (it
+reads g and Delta once for h = <g, Delta> before it can scale anything, then
+reads g, m, v, Delta, params and writes m, v, Delta, params).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from trac_optimizer.experimental.jax.trac import start_trac
+
+import trac_optax
+from benchmarks import _timing
+
+ROOFLINE_BUFFERS = {"roofline_adam": 7, "roofline_trac": 11}
+_IN, _OUT = 256, 16
+
+
+def single_leaf_params(n: int, key: jax.Array) -> dict:
+  """One square float32 matrix of about n params (the worst case for temporaries)."""
+  w = max(1, round(math.sqrt(n)))
+  return {"kernel": jax.random.normal(key, (w, w), jnp.float32) / math.sqrt(w)}
+
+
+def mlp_params(n: int, key: jax.Array) -> dict:
+  """A 256 -> w -> w -> w -> 16 MLP's float32 params, with w chosen for about n params."""
+  # 2 w^2 + (IN + OUT + 3) w + OUT = n.
+  b = _IN + _OUT + 3
+  w = max(1, round((-b + math.sqrt(b * b + 8 * max(n - _OUT, 0))) / 4))
+  sizes = [_IN, w, w, w, _OUT]
+  params = {}
+  for i, (a, c) in enumerate(zip(sizes[:-1], sizes[1:])):
+    key, sub = jax.random.split(key)
+    params[f"dense_{i}"] = {
+        "kernel": jax.random.normal(sub, (a, c), jnp.float32) / math.sqrt(a),
+        "bias": jnp.zeros((c,), jnp.float32),
+    }
+  return params
+
+
+def tree_bytes(tree) -> int:
+  return sum(leaf.nbytes for leaf in jax.tree.leaves(tree))
+
+
+def optimizers(lr: float = 1e-3) -> dict[str, optax.GradientTransformation]:
+  return {
+      "adam": optax.adam(lr),
+      "trac": trac_optax.trac(optax.adam(lr)),
+      "reference": start_trac(optax.adam(lr)),
+  }
+
+
+def _step_fn(opt):
+  def step(params, opt_state, grads):
+    updates, opt_state = opt.update(grads, opt_state, params)
+    return optax.apply_updates(params, updates), opt_state
+  return jax.jit(step, donate_argnums=(0, 1))
+
+
+def _roofline_fn(k: int):
+  """One fused pass: acc <- acc + x_1 + ... + x_{k-2}, i.e. k - 1 reads and 1 write."""
+  def sweep(acc, xs):
+    return jax.tree.map(lambda a, *x: sum(x, a), acc, *xs)
+  return jax.jit(sweep, donate_argnums=(0,))
+
+
+def _large_copies(hlo_text: str, min_elements: int) -> int:
+  """How many `copy` instructions of at least min_elements the compiled HLO runs."""
+  count = 0
+  for m in re.finditer(r"= \w+\[([\d,]*)\]\{[^}]*\} copy\(", hlo_text):
+    dims = [int(d) for d in m.group(1).split(",") if d]
+    if math.prod(dims) >= min_elements:
+      count += 1
+  return count
+
+
+class _Loop:
+  """Calls a compiled donating function, rebinding its donated arguments each time."""
+
+  def __init__(self, compiled, donated, kept):
+    self.compiled, self.donated, self.kept = compiled, donated, kept
+
+  def __call__(self):
+    out = self.compiled(*self.donated, *self.kept)
+    self.donated = out if isinstance(out, tuple) else (out,)
+    jax.block_until_ready(self.donated)
+
+
+TREES = {"mlp": mlp_params, "single": single_leaf_params}
+
+
+def measure_size(n: int, rounds: int, warmup: int, tree: str = "mlp") -> dict:
+  """All candidates at about n parameters, interleaved."""
+  key = jax.random.key(0)
+  params = TREES[tree](n, key)
+  n_actual = sum(leaf.size for leaf in jax.tree.leaves(params))
+  p_bytes = tree_bytes(params)
+  grads = jax.tree.map(lambda p: 1e-3 * jax.random.normal(jax.random.key(1), p.shape, p.dtype),
+                       params)
+  copy = lambda t: jax.tree.map(jnp.copy, t)  # every candidate owns distinct buffers
+
+  loops, rows = {}, {}
+  for name, opt in optimizers().items():
+    p = copy(params)
+    # The reference's init stores params itself as theta_ref: copy, or donating both fails.
+    state = copy(opt.init(p))
+    compiled, seconds = _timing.compile_seconds(_step_fn(opt), p, state, grads)
+    analysis = compiled.cost_analysis() or {}
+    rows[name] = {
+        "compile_s": seconds,
+        "state_over_params": tree_bytes(state) / p_bytes,
+        "bytes_accessed_over_params": analysis.get("bytes accessed", float("nan")) / p_bytes,
+        "temp_over_params": compiled.memory_analysis().temp_size_in_bytes / p_bytes,
+        "large_copies": _large_copies(compiled.as_text(), max(1, n_actual // 100)),
+    }
+    loops[name] = _Loop(compiled, (p, state), (grads,))
+  for name, k in ROOFLINE_BUFFERS.items():
+    acc = copy(params)
+    xs = tuple(jax.tree.map(lambda p, i=i: p + i, params) for i in range(1, k - 1))
+    compiled, seconds = _timing.compile_seconds(_roofline_fn(k), acc, xs)
+    rows[name] = {"compile_s": seconds, "buffers": k}
+    loops[name] = _Loop(compiled, (acc,), (xs,))
+
+  # Enough calls per measurement that one measurement takes a few milliseconds.
+  number = max(1, int(2e6 // n_actual))
+  timings = _timing.interleaved(loops, rounds=rounds, warmup=warmup, number=number)
+  for name, t in timings.items():
+    rows[name].update(ms=t.median * 1e3, ms_q1=t.q1 * 1e3, ms_q3=t.q3 * 1e3,
+                      ms_rounds=[x * 1e3 for x in t.samples])
+  over = lambda a, b: _timing.ratio(timings[a], timings[b])
+  return {
+      "params": n_actual,
+      "param_bytes": p_bytes,
+      "calls_per_measurement": number,
+      "rows": rows,
+      "ratios": {
+          "trac_over_adam": over("trac", "adam"),
+          "trac_over_reference": over("trac", "reference"),
+          "reference_over_adam": over("reference", "adam"),
+          "trac_over_roofline_trac": over("trac", "roofline_trac"),
+          "adam_over_roofline_adam": over("adam", "roofline_adam"),
+          "roofline_trac_over_roofline_adam": over("roofline_trac", "roofline_adam"),
+      },
+  }
+
+
+def _size(text: str) -> int:
+  try:
+    value = float(text)
+  except ValueError:
+    raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+  if not (math.isfinite(value) and 1e3 <= value <= 1e9):
+    raise argparse.ArgumentTypeError(f"size must lie in [1e3, 1e9], got {text}")
+  return int(value)
+
+
+def _positive(text: str) -> int:
+  try:
+    value = int(text)
+  except ValueError:
+    raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+  if value < 1:
+    raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+  return value
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+  parser = argparse.ArgumentParser(
+      prog="python -m benchmarks.step", description=__doc__,
+      formatter_class=argparse.RawDescriptionHelpFormatter)
+  parser.add_argument("--sizes", type=_size, nargs="+", default=[10**5, 10**6, 10**7],
+                      help="approximate parameter counts (default: 1e5 1e6 1e7)")
+  parser.add_argument("--tree", choices=sorted(TREES), default="mlp",
+                      help="parameter tree: a 256-w-w-w-16 MLP, or a single square matrix"
+                           " (default: mlp)")
+  parser.add_argument("--rounds", type=_positive, default=40,
+                      help="measured rounds per size (default: 40)")
+  parser.add_argument("--warmup", type=_positive, default=3,
+                      help="discarded rounds per size (default: 3)")
+  parser.add_argument("--json", metavar="PATH",
+                      help="also write the results as JSON to PATH ('-' for stdout)")
+  return parser.parse_args(argv)
+
+
+def print_table(result: dict, file) -> None:
+  print(f"{'params':>10} {'adam':>8} {'trac':>8} {'ref':>8} {'roof7':>8} {'roof11':>8}"
+        f" {'trac/adam':>9} {'trac/ref':>8} {'state/params (adam trac ref)':>29}", file=file)
+  for size in result["sizes"]:
+    r, q = size["rows"], size["ratios"]
+    state = " ".join(f"{r[k]['state_over_params']:.2f}" for k in ("adam", "trac", "reference"))
+    print(f"{size['params']:>10} {r['adam']['ms']:>8.3f} {r['trac']['ms']:>8.3f}"
+          f" {r['reference']['ms']:>8.3f} {r['roofline_adam']['ms']:>8.3f}"
+          f" {r['roofline_trac']['ms']:>8.3f} {q['trac_over_adam']:>9.2f}"
+          f" {q['trac_over_reference']:>8.2f} {state:>29}", file=file)
+  print("ms per step (median); bytes accessed / param bytes (adam trac ref):", file=file)
+  for size in result["sizes"]:
+    r = size["rows"]
+    print(f"{size['params']:>10} " + " ".join(
+        f"{r[k]['bytes_accessed_over_params']:.1f}" for k in ("adam", "trac", "reference"))
+        + "   temp/params: " + " ".join(
+        f"{r[k]['temp_over_params']:.2f}" for k in ("adam", "trac", "reference")), file=file)
+
+
+def main(argv=None) -> dict:
+  args = parse_args(argv)
+  result = {
+      "benchmark": "step",
+      "environment": _timing.environment(("trac-optimizer",)),
+      "settings": {"sizes": args.sizes, "tree": args.tree, "rounds": args.rounds,
+                   "warmup": args.warmup},
+      "sizes": [measure_size(n, args.rounds, args.warmup, args.tree) for n in args.sizes],
+  }
+  print_table(result, sys.stderr if args.json == "-" else sys.stdout)
+  _timing.write_json(args.json, result)
+  return result
+
+
+if __name__ == "__main__":
+  main()
