@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[examples,test,bench]'
+	$(PY) -m pip install -q -e '.[examples,test]'
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -25,7 +25,9 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m examples.lifelong
 
+# rejax (the PPO peer) is needed only here.
 bench: $(STAMP)
+	$(PY) -m pip install -q -e '.[examples,test,bench]'
 	$(PY) -m benchmarks.run_all
 
 clean:
