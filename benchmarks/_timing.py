@@ -1,4 +1,4 @@
-"""What every benchmark shares: interleaved-median timing, compile timing, run metadata.
+"""What every benchmark shares: interleaved-median timing, compile timing, run metadata, CLI counts.
 
 The machines these run on are shared and noisy, so no figure is one measurement:
 the candidates are run in rounds, each round calling every candidate once in a
@@ -9,9 +9,11 @@ between two candidates is the median over rounds of their per-round ratio.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import datetime
 import json
+import math
 import os
 import platform
 import statistics
@@ -133,3 +135,18 @@ def write_json(path: str | None, result: Mapping[str, Any]) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as f:
       f.write(text)
+
+
+def count(minimum: int) -> Callable[[str], int]:
+  """An argparse type: an integer >= minimum, written plainly or as 5e5."""
+
+  def parse(text: str) -> int:
+    try:
+      value = float(text)
+    except ValueError:
+      raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value >= minimum):
+      raise argparse.ArgumentTypeError(f"must be a number >= {minimum}, got {text}")
+    return int(value)
+
+  return parse

@@ -193,31 +193,19 @@ def run_dtype(dtype: str, args, rng) -> tuple[dict, dict]:
   return accuracy, throughput
 
 
-def _count(minimum: int):
-  def parse(text: str) -> int:
-    try:
-      value = int(float(text))
-    except ValueError:
-      raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < minimum:
-      raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {text}")
-    return value
-  return parse
-
-
 def parse_args(argv=None) -> argparse.Namespace:
   parser = argparse.ArgumentParser(
       prog="python -m benchmarks.erfi", description=__doc__,
       formatter_class=argparse.RawDescriptionHelpFormatter)
-  parser.add_argument("--points", type=_count(1000), default=10**6,
+  parser.add_argument("--points", type=_timing.count(1000), default=10**6,
                       help="float32 accuracy grid and |x| <= 1e4 scan size (default: 1e6)")
-  parser.add_argument("--mpmath-points", type=_count(100), default=5000,
+  parser.add_argument("--mpmath-points", type=_timing.count(100), default=5000,
                       help="float64 points checked against mpmath (default: 5000)")
-  parser.add_argument("--rounds", type=_count(1), default=20,
+  parser.add_argument("--rounds", type=_timing.count(1), default=20,
                       help="measured throughput rounds (default: 20)")
-  parser.add_argument("--warmup", type=_count(1), default=3,
+  parser.add_argument("--warmup", type=_timing.count(1), default=3,
                       help="discarded throughput rounds (default: 3)")
-  parser.add_argument("--torch-rounds", type=_count(1), default=3,
+  parser.add_argument("--torch-rounds", type=_timing.count(1), default=3,
                       help="measured rounds of the (slow) PyTorch reference (default: 3)")
   parser.add_argument("--dtypes", choices=DTYPES, nargs="+", default=list(DTYPES),
                       help="formats to measure (default: both)")

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import math
 import sys
 
 import gymnax
@@ -112,35 +111,23 @@ def measure(trains: dict, seeds: int, env_steps_per_seed: int, rounds: int, warm
   return rows, timings
 
 
-def _count(minimum: int):
-  def parse(text: str) -> int:
-    try:
-      value = float(text)
-    except ValueError:
-      raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(value) and value >= minimum):
-      raise argparse.ArgumentTypeError(f"must be a number >= {minimum}, got {text}")
-    return int(value)
-  return parse
-
-
 def parse_args(argv=None) -> argparse.Namespace:
   parser = argparse.ArgumentParser(
       prog="python -m benchmarks.ppo", description=__doc__,
       formatter_class=argparse.RawDescriptionHelpFormatter)
-  parser.add_argument("--steps", type=_count(512), default=500_000,
+  parser.add_argument("--steps", type=_timing.count(512), default=500_000,
                       help="env steps per seed for the throughput runs (default: 5e5)")
-  parser.add_argument("--vmapped-seeds", type=_count(1), default=4,
+  parser.add_argument("--vmapped-seeds", type=_timing.count(1), default=4,
                       help="seeds in the vmapped throughput run (default: 4)")
-  parser.add_argument("--scaling-steps", type=_count(512), default=25_000,
+  parser.add_argument("--scaling-steps", type=_timing.count(512), default=25_000,
                       help="env steps per seed for the seed-scaling runs (default: 2.5e4)")
-  parser.add_argument("--seeds", type=_count(1), nargs="+", default=[1, 4, 16, 64],
+  parser.add_argument("--seeds", type=_timing.count(1), nargs="+", default=[1, 4, 16, 64],
                       help="seed counts of the scaling runs (default: 1 4 16 64)")
-  parser.add_argument("--rounds", type=_count(1), default=5,
+  parser.add_argument("--rounds", type=_timing.count(1), default=5,
                       help="measured rounds of the one-seed run (default: 5)")
-  parser.add_argument("--vmapped-rounds", type=_count(1), default=3,
+  parser.add_argument("--vmapped-rounds", type=_timing.count(1), default=3,
                       help="measured rounds of the vmapped and scaling runs (default: 3)")
-  parser.add_argument("--warmup", type=_count(1), default=1,
+  parser.add_argument("--warmup", type=_timing.count(1), default=1,
                       help="discarded rounds per run (default: 1)")
   parser.add_argument("--no-rejax", action="store_true", help="leave rejax out")
   parser.add_argument("--json", metavar="PATH",

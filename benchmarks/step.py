@@ -25,7 +25,6 @@ import sys
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 from trac_optimizer.experimental.jax.trac import start_trac
 
@@ -174,16 +173,6 @@ def _size(text: str) -> int:
   return int(value)
 
 
-def _positive(text: str) -> int:
-  try:
-    value = int(text)
-  except ValueError:
-    raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-  if value < 1:
-    raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-  return value
-
-
 def parse_args(argv=None) -> argparse.Namespace:
   parser = argparse.ArgumentParser(
       prog="python -m benchmarks.step", description=__doc__,
@@ -193,9 +182,9 @@ def parse_args(argv=None) -> argparse.Namespace:
   parser.add_argument("--tree", choices=sorted(TREES), default="mlp",
                       help="parameter tree: a 256-w-w-w-16 MLP, or a single square matrix"
                            " (default: mlp)")
-  parser.add_argument("--rounds", type=_positive, default=40,
+  parser.add_argument("--rounds", type=_timing.count(1), default=40,
                       help="measured rounds per size (default: 40)")
-  parser.add_argument("--warmup", type=_positive, default=3,
+  parser.add_argument("--warmup", type=_timing.count(1), default=3,
                       help="discarded rounds per size (default: 3)")
   parser.add_argument("--json", metavar="PATH",
                       help="also write the results as JSON to PATH ('-' for stdout)")

@@ -10,7 +10,6 @@ import sys
 
 import gymnax
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 from gymnax.wrappers.purerl import FlattenObservationWrapper
