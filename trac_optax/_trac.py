@@ -107,7 +107,7 @@ def trac(
   sigma saturate at the format's largest value, and the erfi argument is clipped
   at 9 (26 in float64), so S stays finite whatever the gradients do:
   :math:`S \le n\, s_{prev}\, \mathrm{erfi}(9) / \mathrm{erfi}(1/\sqrt2)
-  \approx 5 \cdot 10^{26} \cdot n\, s_{prev} / 10^{-8}`.
+  \approx 10^{26}\, n\, (s_{prev} / 10^{-8})` (6e26 for the defaults).
 
   Args:
     inner: the base transformation (the paper's BASE), e.g. ``optax.adam(lr)``.
