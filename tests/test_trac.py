@@ -165,11 +165,18 @@ def test_betas_may_be_any_length_and_one_is_allowed():
     assert bool(jnp.isfinite(get_scale(state)))
 
 
-def test_update_without_params_raises_optax_error():
+def test_update_without_params_raises():
   opt = trac(optax.adam(1e-3))
   params = {"w": jnp.ones(2)}
-  with pytest.raises(ValueError, match="requires the current value of parameters"):
+  with pytest.raises(ValueError, match=r"trac: `update` needs the current params"):
     opt.update(params, opt.init(params))
+
+
+def test_the_package_uses_only_public_optax_names():
+  # optax's private modules (optax._src) may change in any release.
+  import pathlib
+  for path in pathlib.Path(trac_optax.__file__).parent.glob("*.py"):
+    assert "_src" not in path.read_text(), path.name
 
 
 def test_state_is_a_pytree_with_documented_fields():

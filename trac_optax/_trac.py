@@ -11,19 +11,21 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from optax._src import base
 
 from trac_optax._erfi import erfi, erfi_max_argument
 
 DEFAULT_BETAS = (0.9, 0.99, 0.999, 0.9999, 0.99999, 0.999999)
 _SIGMA_0 = 1e-8  # the reference's initial sigma, kept for parity
+_NO_PARAMS = (
+    "trac: `update` needs the current params (TRAC returns the step to theta_ref + S Delta "
+    "from them): call `opt.update(grads, state, params)`.")
 
 
 class TracState(NamedTuple):
   """State of :func:`trac`: the inner state plus the erfi tuner's statistics."""
-  inner_state: base.OptState  # The inner transformation's state (it runs on theta_ref + Delta).
+  inner_state: optax.OptState  # The inner transformation's state (it runs on theta_ref + Delta).
   count: chex.Array  # Number of updates applied so far, int32.
-  delta: base.Updates  # Delta_t, the sum of the inner updates; the params' dtype unless delta_dtype.
+  delta: optax.Updates  # Delta_t, the sum of the inner updates; the params' dtype unless delta_dtype.
   v: chex.Array  # Per beta: v_t = sum_k beta^(2(t-k)) h_k^2, float32 (float64 for f64 params).
   sigma: chex.Array  # Per beta: sigma_t = beta^t sigma_0 - sum_k beta^(t-k) h_k.
   s: chex.Array  # Per beta: s_j after the last update; the scale is S = max(sum_j s_j, 0).
@@ -36,7 +38,7 @@ def _erfi_scalar(x: float) -> float:
 
 
 def _validate(inner, betas, s_prev, eps, delta_dtype) -> tuple[float, ...]:
-  if not isinstance(inner, base.GradientTransformation):
+  if not isinstance(inner, optax.GradientTransformation):
     raise ValueError(
         "trac: `inner` must be an optax.GradientTransformation such as "
         f"optax.adam(1e-3), got {type(inner).__name__}.")
@@ -70,12 +72,12 @@ def _total_scale(s: chex.Array) -> chex.Array:
 
 
 def trac(
-    inner: base.GradientTransformation,
+    inner: optax.GradientTransformation,
     betas: Sequence[float] = DEFAULT_BETAS,
     s_prev: float = 1e-8,
     eps: float = 1e-8,
     delta_dtype: Optional[Any] = None,
-) -> base.GradientTransformationExtraArgs:
+) -> optax.GradientTransformationExtraArgs:
   r"""TRAC: scales an inner optimizer's accumulated steps by a parameter-free tuner.
 
   TRAC keeps the reference point :math:`\theta_{ref}` (the params at the first
@@ -141,7 +143,7 @@ def trac(
     >>> S = trac_optax.get_scale(state)
   """
   betas = _validate(inner, betas, s_prev, eps, delta_dtype)
-  inner = base.with_extra_args_support(inner)
+  inner = optax.with_extra_args_support(inner)
   n = len(betas)
   betas64 = np.asarray(betas, np.float64)
   # s_prev / erfi(1/sqrt 2): the reference's normalisation, so that s_j = s_prev
@@ -175,7 +177,7 @@ def trac(
 
   def update_fn(updates, state, params=None, **extra_args):
     if params is None:
-      raise ValueError(base.NO_PARAMS_MSG)
+      raise ValueError(_NO_PARAMS)
     S = _total_scale(state.s)
     # The inner runs on its own iterate theta_ref + Delta_t = theta_t + (1 - S_t) Delta_t,
     # so that e.g. decoupled weight decay inside it acts as in the paper's Algorithm 1.
@@ -209,10 +211,10 @@ def trac(
         count=optax.safe_increment(state.count),
         delta=delta, v=v, sigma=sigma, s=s)
 
-  return base.GradientTransformationExtraArgs(init_fn, update_fn)
+  return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
-def get_scales(opt_state: base.OptState, per_beta: bool = False) -> dict[str, chex.Array]:
+def get_scales(opt_state: optax.OptState, per_beta: bool = False) -> dict[str, chex.Array]:
   """Reads the scale of every :func:`trac` inside an optimizer state.
 
   Finds each :class:`TracState` wherever it sits (``chain``, ``multi_transform``,
@@ -235,7 +237,7 @@ def get_scales(opt_state: base.OptState, per_beta: bool = False) -> dict[str, ch
           for path, leaf in found if isinstance(leaf, TracState)}
 
 
-def get_scale(opt_state: base.OptState, per_beta: bool = False) -> chex.Array:
+def get_scale(opt_state: optax.OptState, per_beta: bool = False) -> chex.Array:
   """Reads TRAC's scale S (or the per-beta ``s_j``) out of an optimizer state.
 
   Args:
