@@ -142,6 +142,10 @@ def test_moves_from_a_nonzero_init_where_the_reference_is_stuck():
     (dict(s_prev=float("inf")), "s_prev"),
     (dict(eps=-1e-8), "eps"),
     (dict(eps=float("nan")), "eps"),
+    (dict(s_prev="abc"), "s_prev"),
+    (dict(s_prev=None), "s_prev"),
+    (dict(s_prev=jnp.array([1e-8, 1e-8])), "scalar"),
+    (dict(eps=jnp.float32(-1.0)), "eps"),
     (dict(delta_dtype=jnp.int32), "delta_dtype"),
 ])
 def test_bad_options_raise_at_construction(kwargs, match):
@@ -187,6 +191,84 @@ def test_state_is_a_pytree_with_documented_fields():
   assert isinstance(opt, optax.GradientTransformationExtraArgs)
   # The only params-sized buffer beyond adam's two moments is Delta.
   assert sum(leaf.size for leaf in jax.tree.leaves(state)) == 3 * 3 + 1 + 1 + 3 * 6
+
+
+# --- injected hyperparameters ------------------------------------------------------
+
+
+def _steps(opt, state, params, steps, *, update=None):
+  """`steps` updates of the gradient of sum(sin(3 p) + p^2); returns params and state."""
+  update = update or jax.jit(opt.update)
+  for _ in range(steps):
+    grads = jax.tree.map(lambda p: 3 * jnp.cos(3 * p) + 2 * p, params)
+    updates, state = update(grads, state, params)
+    params = optax.apply_updates(params, updates)
+  return params, state
+
+
+def test_inject_hyperparams_around_trac_under_jit():
+  # inject_hyperparams hands s_prev and eps over as arrays, traced under jit.
+  params = {"w": jnp.linspace(-1.0, 1.0, 5), "b": jnp.float32(0.5)}
+  injected = optax.inject_hyperparams(trac)(inner=optax.adam(1e-1))
+  state = jax.jit(injected.init)(params)
+  assert set(state.hyperparams) == {"s_prev", "eps"}
+  got, state = _steps(injected, state, params, 30)
+  plain = trac(optax.adam(1e-1))
+  expected, plain_state = _steps(plain, plain.init(params), params, 30)
+  # The same steps: s_prev / erfi(1/sqrt 2) is rounded once from float64 for a Python
+  # float and divided in float32 for an array, hence not bit for bit.
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6), got, expected)
+  S = jax.jit(get_scale)(state)  # found inside InjectHyperparamsState
+  assert float(S) > 1e-5  # the tuner grew well beyond s_prev = 1e-8
+  np.testing.assert_allclose(S, get_scale(plain_state), rtol=1e-5)
+
+
+def test_injected_s_prev_and_eps_take_effect():
+  params = {"w": jnp.linspace(-1.0, 1.0, 5), "b": jnp.float32(0.5)}
+  grads = {"w": jnp.full(5, 0.3), "b": jnp.float32(-0.2)}
+  injected = optax.inject_hyperparams(trac)(inner=optax.sgd(1e-1))
+  update = jax.jit(injected.update)
+  state = injected.init(params)
+  _, first = update(grads, state, params)
+  # Changed in the state, the injected values are used by the next update.
+  bigger = state._replace(hyperparams={**state.hyperparams, "s_prev": jnp.float32(1e-4)})
+  _, scaled = update(grads, bigger, params)
+  # At the first step S is linear in s_prev.
+  np.testing.assert_allclose(get_scale(scaled), 1e4 * get_scale(first), rtol=1e-5)
+  # eps enters the erfi argument sigma / (sqrt(2 v) + eps): after a few steps (v > 0),
+  # the injected eps gives the scale of a trac built with that eps, not the default's.
+  _, warm = _steps(injected, state, params, 5, update=update)
+  big_eps = warm._replace(hyperparams={**warm.hyperparams, "eps": jnp.float32(100.0)})
+  _, injected_state = update(grads, big_eps, params)
+  _, expected = trac(optax.sgd(1e-1), eps=100.0).update(grads, warm.inner_state, params)
+  _, default = trac(optax.sgd(1e-1)).update(grads, warm.inner_state, params)
+  np.testing.assert_allclose(get_scale(injected_state), get_scale(expected), rtol=1e-5)
+  assert float(get_scale(injected_state)) < 0.2 * float(get_scale(default))
+
+
+def test_scheduled_s_prev_matches_trac_rebuilt_with_each_value():
+  params = {"w": jnp.linspace(-1.0, 1.0, 5), "b": jnp.float32(0.5)}
+  schedule = lambda count: 1e-8 * 10.0 ** jnp.minimum(count, 4)
+  injected = optax.inject_hyperparams(trac)(inner=optax.adam(1e-1), s_prev=schedule)
+  got, state = _steps(injected, injected.init(params), params, 8)
+  # By hand: the value the schedule gives at step t, in a trac built with it.
+  inner_state, expected = trac(optax.adam(1e-1)).init(params), params
+  for t in range(8):
+    s_prev = 1e-8 * 10.0 ** min(t, 4)
+    expected, inner_state = _steps(trac(optax.adam(1e-1), s_prev=s_prev), inner_state,
+                                   expected, 1)
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5), got, expected)
+  np.testing.assert_allclose(get_scale(state), get_scale(inner_state), rtol=1e-5)
+  unscheduled, _ = _steps(trac(optax.adam(1e-1)), trac(optax.adam(1e-1)).init(params), params, 8)
+  assert not np.allclose(got["w"], unscheduled["w"], rtol=1e-3)  # the schedule mattered
+
+
+def test_injected_bad_values_raise_where_concrete():
+  params = {"w": jnp.ones(3)}
+  with pytest.raises(ValueError, match="s_prev"):
+    optax.inject_hyperparams(trac)(inner=optax.adam(1e-3), s_prev=-1.0).init(params)
+  with pytest.raises(ValueError, match="eps"):
+    optax.inject_hyperparams(trac)(inner=optax.adam(1e-3), eps=float("nan")).init(params)
 
 
 # --- reading the scale -------------------------------------------------------------

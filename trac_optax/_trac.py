@@ -37,6 +37,30 @@ def _erfi_scalar(x: float) -> float:
   return 2.0 / math.sqrt(math.pi) * math.fsum(terms)
 
 
+def _check_number(name, value, valid, requirement) -> None:
+  """Checks a scalar option where it is concrete.
+
+  ``optax.inject_hyperparams`` hands numeric options over as arrays, traced when
+  its ``init`` or ``update`` runs under ``jit``; a traced value is checked only
+  for its shape (its value is not known until the step runs).
+  """
+  message = f"trac: `{name}` must be {requirement}, got {value!r}."
+  try:
+    ndim = np.ndim(value)
+  except Exception as e:  # e.g. an object numpy cannot make an array of
+    raise ValueError(message) from e
+  if ndim != 0:
+    raise ValueError(f"trac: `{name}` must be a scalar, got shape {np.shape(value)}.")
+  try:
+    number = float(value)
+  except jax.errors.ConcretizationTypeError:
+    return  # traced: checked where it is concrete
+  except (TypeError, ValueError) as e:
+    raise ValueError(message) from e
+  if not valid(number):  # NaN fails every comparison, so it is rejected too
+    raise ValueError(message)
+
+
 def _validate(inner, betas, s_prev, eps, delta_dtype) -> tuple[float, ...]:
   if not isinstance(inner, optax.GradientTransformation):
     raise ValueError(
@@ -51,10 +75,8 @@ def _validate(inner, betas, s_prev, eps, delta_dtype) -> tuple[float, ...]:
   for b in betas:
     if not 0.0 < b <= 1.0:  # also rejects NaN
       raise ValueError(f"trac: every beta must lie in (0, 1], got {b!r} in {betas}.")
-  if not (math.isfinite(float(s_prev)) and s_prev > 0):
-    raise ValueError(f"trac: `s_prev` must be a finite number > 0, got {s_prev!r}.")
-  if not (math.isfinite(float(eps)) and eps >= 0):
-    raise ValueError(f"trac: `eps` must be a finite number >= 0, got {eps!r}.")
+  _check_number("s_prev", s_prev, lambda x: math.isfinite(x) and x > 0, "a finite number > 0")
+  _check_number("eps", eps, lambda x: math.isfinite(x) and x >= 0, "a finite number >= 0")
   if delta_dtype is not None and not jnp.issubdtype(jnp.dtype(delta_dtype), jnp.floating):
     raise ValueError(f"trac: `delta_dtype` must be a float dtype, got {delta_dtype!r}.")
   return betas
@@ -115,8 +137,13 @@ def trac(
     inner: the base transformation (the paper's BASE), e.g. ``optax.adam(lr)``.
       Extra keyword arguments given to ``update`` are forwarded to it.
     betas: discount factors of the tuner, each in (0, 1]; one scale per beta.
+      A sequence of Python floats: its length sets the state's shape.
     s_prev: the tuner's initial wealth; the scale starts at about this size.
-    eps: added to :math:`\sqrt{2 v_j}` in the erfi argument.
+      A scalar: a Python float or an array, traced ones included, so that
+      ``optax.inject_hyperparams(trac)(inner=..., s_prev=schedule)`` can
+      schedule it or expose it in the state (checked only where concrete).
+    eps: added to :math:`\sqrt{2 v_j}` in the erfi argument; a scalar, like
+      ``s_prev``.
     delta_dtype: dtype of :math:`\Delta` in the state (default: each param's
       dtype); e.g. ``jnp.float32`` to accumulate bf16 models' steps exactly.
 
@@ -170,9 +197,12 @@ def trac(
     h = jnp.nan_to_num(h.astype(dtype))  # overflow in <g, Delta> saturates
     v = jnp.minimum(beta_sq * v + h * h, largest)
     sigma = jnp.clip(beta * sigma - h, -largest, largest)
-    denominator = jnp.maximum(math.sqrt(2.0) * jnp.sqrt(v) + eps, jnp.finfo(dtype).tiny)
+    # s_prev and eps may be arrays (inject_hyperparams makes them so, in the params'
+    # dtype): the tuner computes in its own dtype whatever they are.
+    denominator = jnp.maximum(math.sqrt(2.0) * jnp.sqrt(v) + jnp.asarray(eps, dtype),
+                              jnp.finfo(dtype).tiny)
     limit = erfi_max_argument(dtype)
-    s = s_unit * erfi(jnp.clip(sigma / denominator, -limit, limit))
+    s = jnp.asarray(s_unit, dtype) * erfi(jnp.clip(sigma / denominator, -limit, limit))
     return v, sigma, jnp.clip(s, -largest / n, largest / n)
 
   def update_fn(updates, state, params=None, **extra_args):
