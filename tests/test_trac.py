@@ -271,6 +271,36 @@ def test_injected_bad_values_raise_where_concrete():
     optax.inject_hyperparams(trac)(inner=optax.adam(1e-3), eps=float("nan")).init(params)
 
 
+# --- faults ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("warm_steps", [0, 10])  # Delta = 0 (h = NaN * 0) and Delta != 0
+def test_a_nan_gradient_shows_in_the_scale(warm_steps):
+  params = {"w": jnp.linspace(-1.0, 1.0, 5), "b": jnp.float32(0.5)}
+  opt = trac(optax.adam(1e-1))
+  update = jax.jit(opt.update)
+  params, state = _steps(opt, opt.init(params), params, warm_steps, update=update)
+  assert np.isfinite(float(get_scale(state)))
+  bad = {"w": jnp.array([0.1, jnp.nan, 0.1, 0.1, 0.1]), "b": jnp.float32(0.1)}
+  updates, state = update(bad, state, params)
+  assert np.isnan(float(get_scale(state)))
+  assert all(bool(jnp.all(jnp.isnan(u))) for u in jax.tree.leaves(updates))
+  # It stays visible: the tuner's statistics are NaN from then on.
+  _, state = update(jax.tree.map(jnp.ones_like, params), state, params)
+  assert np.isnan(float(get_scale(state)))
+
+
+def test_an_overflowing_h_saturates_and_keeps_the_scale_finite():
+  # h = <g, Delta> = -4e60 overflows float32 to -inf: it saturates at the largest
+  # float, so sigma and S stay finite (S grows: the gradient points along -Delta).
+  params = {"w": jnp.zeros(4)}
+  opt = trac(optax.sgd(1.0))
+  state = opt.init(params)._replace(delta={"w": jnp.full(4, 1e30)})
+  _, state = opt.update({"w": jnp.full(4, -1e30)}, state, params)
+  assert bool(jnp.all(jnp.isfinite(state.v))) and bool(jnp.all(jnp.isfinite(state.sigma)))
+  assert np.isfinite(float(get_scale(state))) and float(get_scale(state)) > 1.0
+
+
 # --- reading the scale -------------------------------------------------------------
 
 

@@ -93,6 +93,9 @@ def test_apply_if_finite_skips_a_nan_gradient_and_keeps_the_state():
   assert all(bool(jnp.all(u == 0)) for u in jax.tree.leaves(updates))
   jax.tree.map(np.testing.assert_array_equal, new_state.inner_state, state.inner_state)
   assert int(new_state.notfinite_count) == 1
+  # The scale is the one from before the bad step (unwrapped, it would be NaN).
+  assert np.isfinite(float(get_scale(new_state)))
+  np.testing.assert_array_equal(get_scale(new_state), get_scale(state))
   # And training resumes from the intact state.
   updates, after = opt.update(_grads(5, params), new_state, params)
   assert all(bool(jnp.all(jnp.isfinite(u))) for u in jax.tree.leaves(updates))

@@ -127,11 +127,17 @@ def trac(
   the start, with non-zero weights) and then never moves. The state holds one
   params-sized buffer beyond the inner state, as the reference does.
 
-  Finiteness: h is accumulated in float32 (float64 for float64 params), v and
-  sigma saturate at the format's largest value, and the erfi argument is clipped
-  at 9 (26 in float64), so S stays finite whatever the gradients do:
+  Finiteness: h is accumulated in float32 (float64 for float64 params) and
+  saturates at the format's largest value if it overflows, v and sigma saturate
+  there too, and the erfi argument is clipped at 9 (26 in float64), so for any
+  h that is not NaN, S stays finite:
   :math:`S \le n\, s_{prev}\, \mathrm{erfi}(9) / \mathrm{erfi}(1/\sqrt2)
   \approx 10^{26}\, n\, (s_{prev} / 10^{-8})` (6e26 for the defaults).
+  A NaN h (a NaN gradient; an inf one where :math:`\Delta` is 0; or, with huge
+  gradients and steps, terms that overflow to both +inf and -inf) is not
+  hidden: S, the tuner's state and the updates become NaN, and stay so. To
+  skip such steps and keep the state, wrap the transformation:
+  ``optax.apply_if_finite(trac(inner), max_consecutive_errors)``.
 
   Args:
     inner: the base transformation (the paper's BASE), e.g. ``optax.adam(lr)``.
@@ -194,7 +200,9 @@ def trac(
     largest = jnp.finfo(dtype).max
     beta = jnp.asarray(betas64, dtype)
     beta_sq = jnp.asarray(betas64**2, dtype)
-    h = jnp.nan_to_num(h.astype(dtype))  # overflow in <g, Delta> saturates
+    # An overflow in <g, Delta> saturates; a NaN (a NaN or inf in the gradient) goes
+    # through to v, sigma and S, so that a monitored S shows the fault.
+    h = jnp.clip(h.astype(dtype), -largest, largest)
     v = jnp.minimum(beta_sq * v + h * h, largest)
     sigma = jnp.clip(beta * sigma - h, -largest, largest)
     # s_prev and eps may be arrays (inject_hyperparams makes them so, in the params'
@@ -223,9 +231,10 @@ def trac(
 
     # Delta_{t+1} = Delta_t + u_t, written so that XLA on CPU (which has no multi-output
     # fusion) updates a donated Delta in place instead of copying it every step:
-    # * u_t is multiplied by a 1 that XLA cannot fold (S_{t+1} is finite, so
-    #   0 * S_{t+1} = 0): this pass then depends on S_{t+1}, so it runs after the pass
-    #   that reads Delta_t for h;
+    # * u_t is multiplied by a 1 that XLA cannot fold (0 * S_{t+1} = 0 for a finite
+    #   S_{t+1}; a NaN S_{t+1}, from a NaN h, makes Delta NaN as it makes the update and
+    #   the tuner's state NaN): this pass then depends on S_{t+1}, so it runs after the
+    #   pass that reads Delta_t for h;
     # * the update below reads Delta_{t+1}, not Delta_t; XLA does not recompute an
     #   output that adds two full-size arrays inside its consumers, so it reads
     #   Delta_{t+1} back, and this pass is the last reader of Delta_t.
