@@ -4,13 +4,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import pytest
 from flax import serialization
 
 from trac_optax import trac
 
 
-def test_round_trip_mid_run_is_bitwise_identical():
-  opt = optax.chain(optax.clip_by_global_norm(1.0), trac(optax.adam(3e-2)))
+@pytest.mark.parametrize("reference", ["implied", "stored"])
+def test_round_trip_mid_run_is_bitwise_identical(reference):
+  opt = optax.chain(optax.clip_by_global_norm(1.0), trac(optax.adam(3e-2), reference=reference))
   loss = lambda p: jnp.sum((p["w"] - 1.5) ** 2) + jnp.sum(jnp.sin(p["b"]) ** 2)
   params = {"w": jnp.linspace(-1.0, 1.0, 10), "b": jnp.array([0.3, -0.7])}
 

@@ -21,6 +21,9 @@ _NO_PARAMS = (
     "from them): call `opt.update(grads, state, params)`.")
 
 
+_REFERENCES = ("implied", "stored")
+
+
 class TracState(NamedTuple):
   """State of :func:`trac`: the inner state plus the erfi tuner's statistics."""
   inner_state: optax.OptState  # The inner transformation's state (it runs on theta_ref + Delta).
@@ -29,6 +32,9 @@ class TracState(NamedTuple):
   v: chex.Array  # Per beta: v_t = sum_k beta^(2(t-k)) h_k^2, float32 (float64 for f64 params).
   sigma: chex.Array  # Per beta: sigma_t = beta^t sigma_0 - sum_k beta^(t-k) h_k.
   s: chex.Array  # Per beta: s_j after the last update; the scale is S = max(sum_j s_j, 0).
+  # theta_ref, the params given to init, with reference="stored"; None (no leaves) with
+  # the default reference="implied", where theta_ref is theta_t - S_t Delta_t.
+  theta_ref: Optional[optax.Params] = None
 
 
 def _erfi_scalar(x: float) -> float:
@@ -61,7 +67,7 @@ def _check_number(name, value, valid, requirement) -> None:
     raise ValueError(message)
 
 
-def _validate(inner, betas, s_prev, eps, delta_dtype) -> tuple[float, ...]:
+def _validate(inner, betas, s_prev, eps, delta_dtype, reference) -> tuple[float, ...]:
   if not isinstance(inner, optax.GradientTransformation):
     raise ValueError(
         "trac: `inner` must be an optax.GradientTransformation such as "
@@ -79,6 +85,9 @@ def _validate(inner, betas, s_prev, eps, delta_dtype) -> tuple[float, ...]:
   _check_number("eps", eps, lambda x: math.isfinite(x) and x >= 0, "a finite number >= 0")
   if delta_dtype is not None and not jnp.issubdtype(jnp.dtype(delta_dtype), jnp.floating):
     raise ValueError(f"trac: `delta_dtype` must be a float dtype, got {delta_dtype!r}.")
+  if not (isinstance(reference, str) and reference in _REFERENCES):
+    raise ValueError(
+        f"trac: `reference` must be one of {', '.join(map(repr, _REFERENCES))}, got {reference!r}.")
   return betas
 
 
@@ -99,6 +108,7 @@ def trac(
     s_prev: float = 1e-8,
     eps: float = 1e-8,
     delta_dtype: Optional[Any] = None,
+    reference: str = "implied",
 ) -> optax.GradientTransformationExtraArgs:
   r"""TRAC: scales an inner optimizer's accumulated steps by a parameter-free tuner.
 
@@ -127,6 +137,19 @@ def trac(
   the start, with non-zero weights) and then never moves. The state holds one
   params-sized buffer beyond the inner state, as the reference does.
 
+  Where :math:`\theta_{ref}` lives: by default (``reference="implied"``) it is
+  not stored but implied as :math:`\theta_t - S_t \Delta_t`, from the params
+  given to ``update``. Whatever else changes the params (a transformation
+  chained after ``trac``, a projection of the params, the rounding of bf16
+  params on every step) then moves, for good, the point TRAC pulls back to.
+  Keep ``trac`` last in the chain (clipping the gradient before it is fine) and
+  apply its updates as they are; where that cannot be, use
+  ``reference="stored"``: the state keeps :math:`\theta_{ref}` (one more
+  params-sized buffer), the update is
+  :math:`\theta_{ref} + S_{t+1}\Delta_{t+1} - \theta_t`, so any change made to
+  the params is undone at the next step rather than carried forward, and the
+  inner runs on :math:`\theta_{ref} + \Delta_t` exactly.
+
   Finiteness: h is accumulated in float32 (float64 for float64 params) and
   saturates at the format's largest value if it overflows, v and sigma saturate
   there too, and the erfi argument is clipped at 9 (26 in float64), so for any
@@ -152,6 +175,11 @@ def trac(
       ``s_prev``.
     delta_dtype: dtype of :math:`\Delta` in the state (default: each param's
       dtype); e.g. ``jnp.float32`` to accumulate bf16 models' steps exactly.
+    reference: how :math:`\theta_{ref}` is kept. ``"implied"`` (default):
+      :math:`\theta_t - S_t \Delta_t`, no memory, exact as long as nothing
+      but this transformation's updates moves the params; :math:`\theta_{ref}`
+      is then the params at the first update. ``"stored"``: the params given to
+      ``init``, kept in the state, so that nothing else moves the anchor.
 
   Returns:
     An ``optax.GradientTransformationExtraArgs`` whose ``update`` requires
@@ -174,8 +202,17 @@ def trac(
     >>> updates, state = opt.update(grads, state, params)
     >>> params = optax.apply_updates(params, updates)
     >>> S = trac_optax.get_scale(state)
+
+    Params rounded to bfloat16 on every step, with the anchor kept exactly:
+
+    >>> opt = trac_optax.trac(optax.adam(1e-3), reference="stored")
+    >>> params = {'w': jnp.ones(3, jnp.bfloat16)}
+    >>> state = opt.init(params)
+    >>> state.theta_ref['w'].dtype
+    dtype(bfloat16)
   """
-  betas = _validate(inner, betas, s_prev, eps, delta_dtype)
+  betas = _validate(inner, betas, s_prev, eps, delta_dtype, reference)
+  stored = reference == "stored"
   inner = optax.with_extra_args_support(inner)
   n = len(betas)
   betas64 = np.asarray(betas, np.float64)
@@ -192,6 +229,9 @@ def trac(
         v=jnp.zeros([n], dtype),
         sigma=jnp.full([n], _SIGMA_0, dtype),
         s=jnp.zeros([n], dtype),
+        # A copy: a training step that donates both params and state must not get
+        # the same buffer twice.
+        theta_ref=jax.tree.map(lambda p: jnp.array(p, copy=True), params) if stored else None,
     )
 
   def tuner_step(h, v, sigma):
@@ -217,11 +257,16 @@ def trac(
     if params is None:
       raise ValueError(_NO_PARAMS)
     S = _total_scale(state.s)
-    # The inner runs on its own iterate theta_ref + Delta_t = theta_t + (1 - S_t) Delta_t,
-    # so that e.g. decoupled weight decay inside it acts as in the paper's Algorithm 1.
-    # XLA drops this tree when the inner ignores its params (adam, sgd).
-    inner_params = jax.tree.map(
-        lambda p, d: (p + (1 - S) * d).astype(p.dtype), params, state.delta)
+    # The inner runs on its own iterate theta_ref + Delta_t, so that e.g. decoupled
+    # weight decay inside it acts as in the paper's Algorithm 1; implied, that is
+    # theta_t + (1 - S_t) Delta_t. XLA drops this tree when the inner ignores its
+    # params (adam, sgd).
+    if stored:
+      inner_params = jax.tree.map(
+          lambda r, d: (r + d).astype(r.dtype), state.theta_ref, state.delta)
+    else:
+      inner_params = jax.tree.map(
+          lambda p, d: (p + (1 - S) * d).astype(p.dtype), params, state.delta)
     u, inner_state = inner.update(updates, state.inner_state, inner_params, **extra_args)
 
     h = optax.tree.vdot(optax.tree.cast(updates, state.v.dtype),
@@ -241,14 +286,20 @@ def trac(
     one = 1 + 0 * S_next
     delta = jax.tree.map(
         lambda d, du: (d + du * one.astype(du.dtype)).astype(d.dtype), state.delta, u)
-    # theta_{t+1} - theta_t = S_{t+1} Delta_{t+1} - S_t Delta_t
-    #                       = (S_{t+1} - S_t) Delta_{t+1} + S_t u_t.
-    new_updates = jax.tree.map(
-        lambda p, d, du: ((S_next - S) * d + S * du).astype(p.dtype), params, delta, u)
+    if stored:
+      # theta_{t+1} - theta_t from the stored theta_ref: whatever moved theta_t away
+      # from theta_ref + S_t Delta_t is undone, not carried forward.
+      new_updates = jax.tree.map(
+          lambda p, r, d: (r + S_next * d - p).astype(p.dtype), params, state.theta_ref, delta)
+    else:
+      # theta_{t+1} - theta_t = S_{t+1} Delta_{t+1} - S_t Delta_t
+      #                       = (S_{t+1} - S_t) Delta_{t+1} + S_t u_t.
+      new_updates = jax.tree.map(
+          lambda p, d, du: ((S_next - S) * d + S * du).astype(p.dtype), params, delta, u)
     return new_updates, TracState(
         inner_state=inner_state,
         count=optax.safe_increment(state.count),
-        delta=delta, v=v, sigma=sigma, s=s)
+        delta=delta, v=v, sigma=sigma, s=s, theta_ref=state.theta_ref)
 
   return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
