@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Optional
 
 import chex
@@ -304,13 +304,39 @@ def trac(
   return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
+# The fields a TracState keeps when a framework turns it into a mapping by field
+# name (flax NNX's nnx.state, orbax restoring without a target); empty ones
+# (inner_state=(), theta_ref=None) may be dropped on the way.
+_KEPT_FIELDS = frozenset({"count", "delta", "v", "sigma", "s"})
+
+
+def _is_trac_state(x) -> bool:
+  if isinstance(x, TracState):
+    return True
+  if isinstance(x, Mapping):
+    keys = set(x.keys())
+    return _KEPT_FIELDS <= keys <= set(TracState._fields)
+  return False
+
+
+def _per_beta_scales(state) -> chex.Array:
+  """s_j of a TracState or of its mapping form; NNX's Variables are unwrapped."""
+  s = state.s if isinstance(state, TracState) else state["s"]
+  leaves = jax.tree.leaves(s)
+  if len(leaves) != 1:
+    raise ValueError(f"get_scale: the `s` field of a TracState should be one array, got {s!r}.")
+  return jnp.asarray(leaves[0])
+
+
 def get_scales(opt_state: optax.OptState, per_beta: bool = False) -> dict[str, chex.Array]:
   """Reads the scale of every :func:`trac` inside an optimizer state.
 
   Finds each :class:`TracState` wherever it sits (``chain``, ``multi_transform``,
-  ``inject_hyperparams``, ``MultiSteps``, ...). Usable inside ``jit``; under an
-  outer ``vmap`` call it inside the mapped function, or pass the batched state
-  and get batched scales.
+  ``inject_hyperparams``, ``MultiSteps``, ``nnx.Optimizer.opt_state``, ...),
+  and also a TracState turned into a mapping by its field names, as
+  ``nnx.state(optimizer)`` and an orbax checkpoint restored without a target
+  give it. Usable inside ``jit``; under an outer ``vmap`` call it inside the
+  mapped function, or pass the batched state and get batched scales.
 
   Args:
     opt_state: the state of an optimizer that contains ``trac``.
@@ -321,10 +347,13 @@ def get_scales(opt_state: optax.OptState, per_beta: bool = False) -> dict[str, c
     A dict from the path of each TracState in ``opt_state`` (as
     ``jax.tree_util.keystr`` writes it) to its scale.
   """
-  found = jax.tree_util.tree_flatten_with_path(
-      opt_state, is_leaf=lambda x: isinstance(x, TracState))[0]
-  return {jax.tree_util.keystr(path): (leaf.s if per_beta else _total_scale(leaf.s))
-          for path, leaf in found if isinstance(leaf, TracState)}
+  found = jax.tree_util.tree_flatten_with_path(opt_state, is_leaf=_is_trac_state)[0]
+  scales = {}
+  for path, leaf in found:
+    if _is_trac_state(leaf):
+      s = _per_beta_scales(leaf)
+      scales[jax.tree_util.keystr(path)] = s if per_beta else _total_scale(s)
+  return scales
 
 
 def get_scale(opt_state: optax.OptState, per_beta: bool = False) -> chex.Array:
