@@ -10,3 +10,13 @@ import os
 _NO_DEADLOCK = "--xla_cpu_enable_concurrency_optimized_scheduler=false"
 if _NO_DEADLOCK not in os.environ.get("XLA_FLAGS", ""):
   os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + _NO_DEADLOCK).strip()
+
+import jax  # noqa: E402  (after XLA_FLAGS)
+
+# The tests switch float64 on with `jax.enable_x64(True)` as a context manager; jax
+# releases before it (the declared floor among them) have it as
+# jax.experimental.enable_x64 instead.
+if not hasattr(jax, "enable_x64"):
+  from jax.experimental import enable_x64 as _enable_x64
+
+  jax.enable_x64 = _enable_x64
