@@ -19,26 +19,41 @@ from hypothesis import strategies as st
 from trac_optax import get_scale, trac
 
 N_PARAMS = 8
+MAX_STEPS = 60  # drawn sequences are padded to this length: one compilation per inner
 INNERS = {"lion": optax.lion(1e-3, weight_decay=0.0), "adam": optax.adam(1e-3)}
 
 
-def _make_run(opt):
-  @jax.jit
-  def run(params, grads):
-    """Feeds a (steps, N_PARAMS) gradient sequence; returns params, state and all updates."""
+TRACES = {}  # inner name -> how many times its run was traced (compiled)
 
-    def body(carry, g):
+
+def _make_run(name, opt):
+  @jax.jit
+  def run(params, grads, steps=None):
+    """Feeds the first `steps` rows (default: all) of a (rows, N_PARAMS) gradient array.
+
+    Returns the final params and state and the updates of the steps taken (zeros
+    in the rows past `steps`, which leave params and state as they are).
+    """
+    TRACES[name] = TRACES.get(name, 0) + 1
+    steps = grads.shape[0] if steps is None else steps
+
+    def body(carry, xs):
+      t, g = xs
       params, state = carry
-      updates, state = opt.update(g, state, params)
+      updates, new_state = opt.update(g, state, params)
+      taken = t < steps
+      updates = jax.tree.map(lambda u: jnp.where(taken, u, 0), updates)
+      state = jax.tree.map(lambda a, b: jnp.where(taken, a, b), new_state, state)
       return (optax.apply_updates(params, updates), state), updates
 
-    (params, state), updates = jax.lax.scan(body, (params, opt.init(params)), grads)
+    rows = jnp.arange(grads.shape[0])
+    (params, state), updates = jax.lax.scan(body, (params, opt.init(params)), (rows, grads))
     return params, state, updates
 
   return run
 
 
-RUNS = {name: _make_run(trac(inner)) for name, inner in INNERS.items()}
+RUNS = {name: _make_run(name, trac(inner)) for name, inner in INNERS.items()}
 
 
 def _all_finite(*trees):
@@ -56,9 +71,8 @@ def _check(name, params, state, updates):
 magnitudes = st.floats(-30, 30).map(lambda e: 10.0**e)
 entries = st.one_of(st.just(0.0), st.tuples(magnitudes, st.sampled_from([-1.0, 1.0])).map(
     lambda ms: ms[0] * ms[1]))
-sequences = st.integers(1, 60).flatmap(
-    lambda steps: st.lists(st.lists(entries, min_size=N_PARAMS, max_size=N_PARAMS),
-                           min_size=steps, max_size=steps))
+sequences = st.lists(st.lists(entries, min_size=N_PARAMS, max_size=N_PARAMS),
+                     min_size=1, max_size=MAX_STEPS)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -66,7 +80,31 @@ sequences = st.integers(1, 60).flatmap(
        name=st.sampled_from(sorted(INNERS)))
 def test_random_finite_gradients_keep_everything_finite(grads, init_scale, name):
   params = jnp.linspace(-1.0, 1.0, N_PARAMS) * init_scale
-  _check(name, *RUNS[name](params, jnp.asarray(np.asarray(grads, np.float32))))
+  # Whatever the drawn length, the jitted run sees MAX_STEPS rows and a step count.
+  padded = np.zeros((MAX_STEPS, N_PARAMS), np.float32)
+  padded[:len(grads)] = np.asarray(grads, np.float32)
+  _check(name, *RUNS[name](params, jnp.asarray(padded), jnp.int32(len(grads))))
+
+
+def test_padded_rows_past_the_step_count_change_nothing():
+  grads = np.random.default_rng(0).normal(size=(MAX_STEPS, N_PARAMS)).astype(np.float32)
+  params = jnp.linspace(-1.0, 1.0, N_PARAMS)
+  full = RUNS["adam"](params, jnp.asarray(grads[:17]))
+  padded = RUNS["adam"](params, jnp.asarray(grads), jnp.int32(17))
+  np.testing.assert_array_equal(full[0], padded[0])
+  jax.tree.map(np.testing.assert_array_equal, full[1], padded[1])
+  np.testing.assert_array_equal(padded[2][17:], 0.0)
+
+
+def test_the_drawn_lengths_share_one_compilation():
+  run = RUNS["lion"]
+  params = jnp.zeros(N_PARAMS)
+  for steps in (1, 7, MAX_STEPS):
+    run(params, jnp.zeros((MAX_STEPS, N_PARAMS)), jnp.int32(steps))
+  before = TRACES["lion"]
+  for steps in (2, 33):
+    run(params, jnp.ones((MAX_STEPS, N_PARAMS)), jnp.int32(steps))
+  assert TRACES["lion"] == before
 
 
 @pytest.mark.parametrize("name", sorted(INNERS))

@@ -106,7 +106,6 @@ def _relative(a, b):
   return np.linalg.norm(a - b, axis=-1) / np.linalg.norm(b, axis=-1)
 
 
-@pytest.mark.timeout(300)
 def test_follows_the_reference_where_its_bias_is_negligible(exact_reference):
   with jax.enable_x64(True):
     thetas, scales = _ours(1e-4)
@@ -117,7 +116,6 @@ def test_follows_the_reference_where_its_bias_is_negligible(exact_reference):
   assert scales[-1] > 0.1  # the tuner really moved
 
 
-@pytest.mark.timeout(300)
 def test_the_default_setting_gap_is_the_rebuilt_delta_bias(exact_reference):
   with jax.enable_x64(True):
     thetas, scales = _ours(1e-8)

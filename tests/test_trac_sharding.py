@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
 
 SCRIPT = textwrap.dedent("""
     import jax, jax.numpy as jnp, numpy as np, optax
@@ -56,11 +55,10 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.timeout(300)
 def test_sharded_params_match_a_single_device():
   env = dict(os.environ)
   env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=8").strip()
   env["JAX_PLATFORMS"] = "cpu"
   result = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
-                          text=True, timeout=280)
+                          text=True, timeout=840)
   assert result.returncode == 0 and result.stdout.strip().endswith("OK"), result.stderr[-3000:]
