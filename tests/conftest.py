@@ -2,13 +2,22 @@
 
 XLA_FLAGS must be set before jax is imported: jaxlib 0.10.2 on small CPUs can
 deadlock in batched LAPACK calls under vmap with the concurrency-optimised
-scheduler.
+scheduler. jaxlib releases before 0.4.30 do not know the flag and abort on it,
+so it is set only from 0.4.30 on.
 """
 
 import os
+import re
+from importlib import metadata
+
+
+def _version(package):
+  return tuple(int(part) for part in re.findall(r"\d+", metadata.version(package))[:3])
+
 
 _NO_DEADLOCK = "--xla_cpu_enable_concurrency_optimized_scheduler=false"
-if _NO_DEADLOCK not in os.environ.get("XLA_FLAGS", ""):
+if (_NO_DEADLOCK not in os.environ.get("XLA_FLAGS", "")
+    and _version("jaxlib") >= (0, 4, 30)):
   os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + _NO_DEADLOCK).strip()
 
 import jax  # noqa: E402  (after XLA_FLAGS)
