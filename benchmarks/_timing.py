@@ -1,4 +1,4 @@
-"""What every benchmark shares: interleaved-median timing, compile timing, run metadata, CLI counts.
+"""What every benchmark shares: timing, run metadata, where results go and how they are written.
 
 The machines these run on are shared and noisy, so no figure is one measurement:
 the candidates are run in rounds, each round calling every candidate once in a
@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable, Mapping
 from importlib import metadata
 from typing import Any
+
+RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,11 +126,54 @@ def environment(packages: tuple[str, ...] = ()) -> dict[str, Any]:
   }
 
 
+def result_path(name: str, backend: str | None = None) -> str:
+  """The results file of benchmark ``name`` for one JAX backend.
+
+  Figures are kept per backend, ``benchmarks/results/<backend>/<name>.json``, so
+  that a run on one backend never overwrites another's.
+
+  Args:
+    name: the benchmark, e.g. ``"step"``.
+    backend: ``"cpu"``, ``"gpu"``, ``"tpu"``; default: ``jax.default_backend()``
+      (which starts JAX).
+
+  Returns:
+    The absolute path of the file (its folder may not exist yet).
+  """
+  if backend is None:
+    import jax  # imported here so that importing this module does not start JAX
+
+    backend = jax.default_backend()
+  return os.path.join(RESULTS_DIR, backend, f"{name}.json")
+
+
+def json_safe(value: Any) -> Any:
+  """``value`` with every NaN or infinite float replaced by None (JSON's null).
+
+  NaN and Infinity are not JSON (``json.dumps`` writes them anyway, and strict
+  readers then fail); a reader of the results sees null as "no finite value".
+  NumPy scalars and arrays become Python numbers and lists; tuples become lists.
+  """
+  if isinstance(value, Mapping):
+    return {key: json_safe(item) for key, item in value.items()}
+  if isinstance(value, (list, tuple)):
+    return [json_safe(item) for item in value]
+  if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):  # numpy, jax arrays
+    return json_safe(value.tolist())
+  if isinstance(value, float) and not math.isfinite(value):
+    return None
+  return value
+
+
 def write_json(path: str | None, result: Mapping[str, Any]) -> None:
-  """Writes ``result`` as indented JSON to ``path`` ('-': stdout; None: nowhere)."""
+  """Writes ``result`` as indented JSON to ``path`` ('-': stdout; None: nowhere).
+
+  Non-finite floats are written as null (see :func:`json_safe`); the output is
+  strict JSON.
+  """
   if path is None:
     return
-  text = json.dumps(result, indent=1, sort_keys=False) + "\n"
+  text = json.dumps(json_safe(result), indent=1, sort_keys=False, allow_nan=False) + "\n"
   if path == "-":
     sys.stdout.write(text)
   else:

@@ -17,7 +17,11 @@ percentile). The float32 oracle is scipy's float64 erfi (its ~1e-13 error is far
 below float32's epsilon); the float64 oracle is mpmath at 30 digits, on a random
 subsample because it is slow (scipy's float64 erfi itself errs by ~260 ulps).
 Robustness: over |x| <= 1e4, the count of NaN outputs, of infinities where erfi
-is finite, and of finite outputs where it overflows.
+is finite, and of finite outputs where it overflows; and, on a grid of spacing
+1e-6 around the overflow point, the smallest x > 0 where each implementation
+returns inf (and where it first returns anything not finite). For float64 the
+error of scipy's own erfi against mpmath is measured too (why it is not the
+oracle there).
 
 Throughput: one call (jitted for JAX) on 1e6 elements uniform in [-10, 10], median
 over interleaved rounds (PyTorch in a block of its own, see ``measure_throughput``);
@@ -119,6 +123,16 @@ def accuracy_points(dtype: str, n: int, n_mpmath: int, rng) -> tuple[np.ndarray,
   return x[finite], expected[finite]
 
 
+def overflow_edge(dtype: str) -> np.ndarray:
+  """x > 0 within 0.25 of the overflow point, spaced 1e-6 (about one float32 ulp there)."""
+  limit = overflow_threshold(np.dtype(dtype))
+  return np.linspace(limit - 0.25, limit + 0.25, 500_001).astype(dtype)
+
+
+def _first(x: np.ndarray, where: np.ndarray) -> float | None:
+  return float(x[where][0]) if where.any() else None
+
+
 def measure_accuracy(fn, x, expected, scan, dtype: str) -> dict:
   eps = float(np.finfo(np.dtype(dtype)).eps)
   actual = np.asarray(fn(x), np.float64)
@@ -131,6 +145,8 @@ def measure_accuracy(fn, x, expected, scan, dtype: str) -> dict:
   limit = overflow_threshold(np.dtype(dtype))
   y = np.asarray(fn(scan), np.float64)
   overflows = np.abs(scan) > limit
+  edge = overflow_edge(dtype)
+  at_edge = np.asarray(fn(edge), np.float64)
   return {
       "points": int(len(x)),
       "max_rel_error_eps": float(np.max(rel) / eps),
@@ -144,6 +160,8 @@ def measure_accuracy(fn, x, expected, scan, dtype: str) -> dict:
       "inf_where_finite": int(np.sum(np.isinf(y) & ~overflows)),
       "finite_where_overflow": int(np.sum(np.isfinite(y) & overflows)),
       "wrong_sign_overflow": int(np.sum(np.isinf(y) & overflows & (np.sign(y) != np.sign(scan)))),
+      "first_inf_x": _first(edge, np.isinf(at_edge)),
+      "first_non_finite_x": _first(edge, ~np.isfinite(at_edge)),
   }
 
 
@@ -190,7 +208,18 @@ def run_dtype(dtype: str, args, rng) -> tuple[dict, dict]:
   accuracy = {name: measure_accuracy(_as_numpy_fn(fn, is_jax, dtype), x, expected, scan, dtype)
               for name, (fn, is_jax) in impls.items()}
   throughput = measure_throughput(impls, dtype, args, rng)
-  return accuracy, throughput
+  if dtype == "float64":  # the oracle is mpmath; how far off would scipy have been?
+    scipy_erfi = scipy.special.erfi(x.astype(np.float64))
+    finite = np.isfinite(scipy_erfi)
+    rel = np.abs(scipy_erfi[finite] - expected[finite]) / np.abs(expected[finite])
+    oracle = {"oracle": "mpmath, 30 digits",
+              "scipy_max_rel_error_eps": float(np.max(rel) / np.finfo(np.float64).eps),
+              "scipy_inf_where_finite": int(np.sum(~finite)),
+              "scipy_first_inf_x": _first(np.sort(x), ~np.isfinite(
+                  scipy.special.erfi(np.sort(x).astype(np.float64))) & (np.sort(x) > 0))}
+  else:
+    oracle = {"oracle": "scipy.special.erfi in float64"}
+  return accuracy, throughput, oracle
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -220,27 +249,34 @@ def print_table(result: dict, file) -> None:
     print(f"{dtype}: rel. error in eps where finite ({acc['trac_optax']['points']} points),"
           f" NaN / spurious inf / missed overflow over |x| <= 1e4, 1e6-element call", file=file)
     print(f"  {'':16} {'max':>10} {'p99.9':>10} {'NaN':>7} {'inf':>7} {'fin':>7}"
-          f" {'ms':>9} {'Melem/s':>9}", file=file)
+          f" {'first inf':>10} {'ms':>9} {'Melem/s':>9}", file=file)
     for name in acc:
       a, t = acc[name], thr[name]
+      first_inf = "none" if a["first_inf_x"] is None else f"{a['first_inf_x']:.6f}"
       print(f"  {name:16} {a['max_rel_error_eps']:>10.3g} {a['p999_rel_error_eps']:>10.3g}"
             f" {a['nan']:>7} {a['inf_where_finite']:>7} {a['finite_where_overflow']:>7}"
-            f" {t['ms']:>9.3f} {t['melem_per_s']:>9.1f}", file=file)
-    print(f"  trac_optax / reference_jax throughput:"
+            f" {first_inf:>10} {t['ms']:>9.3f} {t['melem_per_s']:>9.1f}", file=file)
+    print(f"  erfi overflows at {result['overflow_threshold'][dtype]:.6f};"
+          f" trac_optax / reference_jax throughput:"
           f" {result['speedup_over_reference_jax'][dtype]:.1f}x", file=file)
+    if "scipy_max_rel_error_eps" in result["oracle"][dtype]:
+      o = result["oracle"][dtype]
+      print(f"  scipy's own erfi against mpmath: max {o['scipy_max_rel_error_eps']:.3g} eps"
+            f" where finite; inf at {o['scipy_inf_where_finite']} points where erfi is"
+            f" finite, from x = {o['scipy_first_inf_x']}", file=file)
 
 
 def main(argv=None) -> dict:
   args = parse_args(argv)
   rng = np.random.default_rng(0)
-  accuracy, throughput = {}, {}
+  accuracy, throughput, oracle = {}, {}, {}
   args.dtypes = [d for d in DTYPES if d in args.dtypes]
   for dtype in args.dtypes:
     if dtype == "float64":
       with jax.enable_x64(True):
-        accuracy[dtype], throughput[dtype] = run_dtype(dtype, args, rng)
+        accuracy[dtype], throughput[dtype], oracle[dtype] = run_dtype(dtype, args, rng)
     else:
-      accuracy[dtype], throughput[dtype] = run_dtype(dtype, args, rng)
+      accuracy[dtype], throughput[dtype], oracle[dtype] = run_dtype(dtype, args, rng)
   result = {
       "benchmark": "erfi",
       "environment": _timing.environment(("trac-optimizer", "torch", "scipy", "mpmath")),
@@ -250,6 +286,7 @@ def main(argv=None) -> dict:
                    "throughput_elements": THROUGHPUT_ELEMENTS, "scan_limit": SCAN_LIMIT,
                    "torch_threads": torch.get_num_threads()},
       "overflow_threshold": {d: overflow_threshold(np.dtype(d)) for d in args.dtypes},
+      "oracle": oracle,
       "accuracy": accuracy,
       "throughput": throughput,
       "speedup_over_reference_jax": {

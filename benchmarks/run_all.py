@@ -1,55 +1,66 @@
-"""Runs the three benchmarks and rewrites the results table in benchmarks/README.md.
+"""Runs the benchmarks and rewrites the results section of benchmarks/README.md.
 
-    python -m benchmarks.run_all [--only erfi step ppo] [--table-only]
+    python -m benchmarks.run_all [--only erfi step anchor ppo] [--table-only]
 
 Each benchmark runs in its own process with its defaults and ``--json
-benchmarks/results/<name>.json``; the table between the markers in
-benchmarks/README.md is then rebuilt from those files (``--table-only`` rebuilds
-it from the committed files without running anything). The targets are those of
-the benchmarks issue; the GPU column says "not measured" unless a result file
-from a GPU backend is present.
+benchmarks/results/<backend>/<name>.json``, the backend being JAX's default one
+on this machine, so a GPU run never overwrites the CPU figures. The section
+between the markers in benchmarks/README.md is then rebuilt from the files of
+every backend present (``--table-only`` rebuilds it from the committed files
+without running anything): a CPU and a GPU column side by side, "not measured"
+where a backend has no file.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
 import time
 
+from benchmarks import _timing
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-RESULTS = os.path.join(HERE, "results")
+ROOT = os.path.dirname(HERE)
 README = os.path.join(HERE, "README.md")
-BENCHMARKS = ("erfi", "step", "ppo")
+BENCHMARKS = ("erfi", "step", "anchor", "ppo")
+BACKENDS = ("cpu", "gpu")
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
-def run(name: str) -> float:
+def run(name: str, backend: str) -> float:
   """Runs one benchmark with its defaults; returns its wall time in seconds."""
-  command = [sys.executable, "-m", f"benchmarks.{name}", "--json",
-             os.path.relpath(os.path.join(RESULTS, f"{name}.json"), os.path.dirname(HERE))]
+  path = os.path.relpath(_timing.result_path(name, backend), ROOT)
+  command = [sys.executable, "-m", f"benchmarks.{name}", "--json", path]
   print(f"$ {' '.join(['python'] + command[1:])}", flush=True)
   start = time.perf_counter()
-  subprocess.run(command, check=True, cwd=os.path.dirname(HERE))
+  subprocess.run(command, check=True, cwd=ROOT)
   return time.perf_counter() - start
 
 
-def load(name: str) -> dict | None:
-  path = os.path.join(RESULTS, f"{name}.json")
+def load(name: str, backend: str) -> dict | None:
+  path = _timing.result_path(name, backend)
   if not os.path.exists(path):
     return None
   with open(path) as f:
     return json.load(f)
 
 
-def _eps(x: float) -> str:
-  if x != x:
-    return "nan"
-  if x == float("inf"):
-    return "inf"
+def _eps(x: float | None) -> str:
+  if x is None:  # a NaN or an infinity, written as null
+    return "non-finite"
   return f"{x:.3g}"
+
+
+def _first_inf(a: dict) -> str:
+  if a.get("first_inf_x") is not None:
+    return f"{a['first_inf_x']:.6f}"
+  if a.get("first_non_finite_x") is not None:
+    return f"none (NaN from {a['first_non_finite_x']:.6f})"
+  return "none"
 
 
 def _mark(ok: bool) -> str:
@@ -63,8 +74,9 @@ def erfi_section(r: dict) -> tuple[list[str], list[tuple]]:
       "| erfi | " + " | ".join(
           f"{d}: max / p99.9 rel. error (eps); max where the output is finite"
           f" | {d}: NaN, inf where finite, finite where inf"
+          f" | {d}: first x > 0 giving inf"
           f" | {d}: Melem/s (ms per 1e6)" for d in dtypes) + " |",
-      "|---|" + "---|---|---|" * len(dtypes),
+      "|---|" + "---|---|---|---|" * len(dtypes),
   ]
   for name in acc[dtypes[0]]:
     cells = []
@@ -73,12 +85,21 @@ def erfi_section(r: dict) -> tuple[list[str], list[tuple]]:
       cells += [f"{_eps(a['max_rel_error_eps'])} / {_eps(a['p999_rel_error_eps'])};"
                 f" {_eps(a['max_rel_error_eps_finite_outputs'])}",
                 f"{a['nan']}, {a['inf_where_finite']}, {a['finite_where_overflow']}",
+                _first_inf(a),
                 f"{t['melem_per_s']:.1f} ({t['ms']:.2f})"]
     lines.append(f"| {name} | " + " | ".join(cells) + " |")
   lines.append("")
   lines.append(f"NaN/inf counts over {acc[dtypes[0]]['trac_optax']['scan_points']} points"
                " evenly spaced in [-1e4, 1e4]; errors where erfi is finite in the format"
-               f" ({', '.join(str(acc[d]['trac_optax']['points']) + ' ' + d + ' points' for d in dtypes)}).")
+               f" ({', '.join(str(acc[d]['trac_optax']['points']) + ' ' + d + ' points' for d in dtypes)});"
+               " first inf on a grid of spacing 1e-6 around the point where erfi overflows ("
+               + ", ".join(f"{r['overflow_threshold'][d]:.6f} in {d}" for d in dtypes) + ").")
+  oracle64 = r.get("oracle", {}).get("float64", {})
+  if "scipy_max_rel_error_eps" in oracle64:
+    lines.append(f"The float64 oracle is mpmath: scipy's own float64 erfi is off by up to"
+                 f" {_eps(oracle64['scipy_max_rel_error_eps'])} eps on the same points where"
+                 f" it is finite, and inf at {oracle64.get('scipy_inf_where_finite')} of them"
+                 f" where erfi is finite.")
   ours32 = acc["float32"]["trac_optax"] if "float32" in acc else None
   ours64 = acc["float64"]["trac_optax"] if "float64" in acc else None
   targets = []
@@ -89,45 +110,51 @@ def erfi_section(r: dict) -> tuple[list[str], list[tuple]]:
   if ours32:
     targets.append(("erfi float32 max rel. error where finite", "<= 8 eps",
                     f"{_eps(ours32['max_rel_error_eps'])} eps",
-                    ours32["max_rel_error_eps"] <= 8))
+                    (ours32["max_rel_error_eps"] or math.inf) <= 8))
   if ours64:
     targets.append(("erfi float64 max rel. error (x64)", "<= 64 eps",
                     f"{_eps(ours64['max_rel_error_eps'])} eps",
-                    ours64["max_rel_error_eps"] <= 64))
+                    (ours64["max_rel_error_eps"] or math.inf) <= 64))
   nans = sum(acc[d]["trac_optax"]["nan"] for d in dtypes)
   targets.append(("erfi NaN for finite input, abs(x) <= 1e4", "0", str(nans), nans == 0))
   return lines, targets
 
 
+def _fixed(x: float | None, digits: int) -> str:
+  return "n/a" if x is None else f"{x:.{digits}f}"
+
+
 def step_section(r: dict) -> tuple[list[str], list[tuple]]:
   lines = [
-      "| params | adam ms | trac(adam) ms | reference ms | roofline 7 / 11 buffers ms"
-      " | trac/adam | trac/reference | trac/roofline-11 | state/params adam, trac, ref"
-      " | bytes accessed/params adam, trac, ref | temporaries/params trac, ref"
-      " | compile s adam, trac, ref |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|",
+      "| params | adam ms | trac(adam) ms | stored ms | reference ms"
+      " | roofline 7 / 11 buffers ms | trac/adam | stored/adam | trac/reference"
+      " | trac/roofline-11 | state/params adam, trac, stored, ref"
+      " | bytes accessed/params adam, trac, stored, ref"
+      " | temporaries/params trac, stored, ref | compile s adam, trac, stored, ref |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ]
   for size in r["sizes"]:
     w, q = size["rows"], size["ratios"]
-    trio = ("adam", "trac", "reference")
+    four = ("adam", "trac", "trac_stored", "reference")
+    three = four[1:]
     lines.append(
         f"| {size['params']:.2e} | {w['adam']['ms']:.3f} | {w['trac']['ms']:.3f}"
-        f" | {w['reference']['ms']:.3f}"
+        f" | {w['trac_stored']['ms']:.3f} | {w['reference']['ms']:.3f}"
         f" | {w['roofline_adam']['ms']:.3f} / {w['roofline_trac']['ms']:.3f}"
-        f" | {q['trac_over_adam']:.2f} | {q['trac_over_reference']:.2f}"
-        f" | {q['trac_over_roofline_trac']:.2f}"
-        f" | {', '.join(format(w[k]['state_over_params'], '.2f') for k in trio)}"
-        f" | {', '.join(format(w[k]['bytes_accessed_over_params'], '.1f') for k in trio)}"
-        f" | {w['trac']['temp_over_params']:.2f}, {w['reference']['temp_over_params']:.2f}"
-        f" | {', '.join(format(w[k]['compile_s'], '.2f') for k in trio)} |")
+        f" | {q['trac_over_adam']:.2f} | {q['trac_stored_over_adam']:.2f}"
+        f" | {q['trac_over_reference']:.2f} | {q['trac_over_roofline_trac']:.2f}"
+        f" | {', '.join(_fixed(w[k]['state_over_params'], 2) for k in four)}"
+        f" | {', '.join(_fixed(w[k]['bytes_accessed_over_params'], 1) for k in four)}"
+        f" | {', '.join(_fixed(w[k]['temp_over_params'], 2) for k in three)}"
+        f" | {', '.join(_fixed(w[k]['compile_s'], 2) for k in four)} |")
   lines.append("")
   tree = r["settings"].get("tree", "mlp")
   shape = ("a 256-w-w-w-16 MLP (kernels and biases)" if tree == "mlp"
            else "a single square matrix")
   lines.append(f"Parameters: {shape}, float32. Median of interleaved rounds (ms per jitted"
-               " update + apply_updates, params and state donated); bytes accessed and"
-               " temporaries from the compiled step's `cost_analysis()` / `memory_analysis()`,"
-               " in parameter-sizes.")
+               " update + apply_updates, params and state donated); \"stored\" is"
+               " `trac(adam, reference=\"stored\")`; bytes accessed and temporaries from the"
+               " compiled step's `cost_analysis()` / `memory_analysis()`, in parameter-sizes.")
   big = max(r["sizes"], key=lambda s: s["params"])
   q, w = big["ratios"], big["rows"]
   at = f"at {big['params']:.0e} params"
@@ -176,38 +203,72 @@ def ppo_section(r: dict) -> tuple[list[str], list[tuple]]:
   return lines, targets
 
 
+def anchor_section(r: dict) -> tuple[list[str], list[tuple]]:
+  steps = [t for t in r["cases"][0]["at_step"]]
+  lines = [
+      "| params | reference | after trac | " + " | ".join(
+          f"‖e‖ / ‖θ₀‖ after {int(t):.0e} steps" for t in steps)
+      + " | max \\|e\\| at the end | final S |",
+      "|---|---|---|" + "---|" * len(steps) + "---|---|",
+  ]
+  for case in r["cases"]:
+    cells = " | ".join(f"{case['at_step'][t]['relative']:.3g}" for t in steps)
+    lines.append(f"| {case['dtype']} | {case['reference']} | {case['after']} | {cells}"
+                 f" | {case['at_step'][steps[-1]]['max_abs']:.3g} | {case['final_scale']:.3g} |")
+  settings = r["settings"]
+  lines += ["", f"Anchor error e_t = θ_t − S_t Δ_t − θ₀ of `trac({settings['inner']})`"
+            f" on least squares in {settings['params']} weights from N(0, 1), in one"
+            " `lax.scan` per row; \"decay_1e-4\" is `optax.add_decayed_weights(1e-4)`"
+            " chained after trac. With the implied reference e_t is the drift of the point"
+            " TRAC pulls back to; with the stored one that point is exact and e_t is how far"
+            " the params sit from θ_ref + S_t Δ_t."]
+  return lines, []
+
+
+SECTIONS = {"erfi": erfi_section, "step": step_section, "anchor": anchor_section,
+            "ppo": ppo_section}
+
+
 def environment_lines(results: dict) -> list[str]:
   lines = []
-  for name, r in results.items():
-    env = r["environment"]
-    versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items())
-    lines.append(f"- `{name}`: {env['date']}, {env['machine']}, backend {env['backend']}"
-                 f" ({env['device']}), Python {env['python']}; {versions}."
-                 f" Command: `{env['command']}`")
+  for backend, by_name in results.items():
+    for name, r in by_name.items():
+      env = r["environment"]
+      versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+      lines.append(f"- `{name}` ({backend}): {env['date']}, {env['machine']}, backend"
+                   f" {env['backend']} ({env['device']}), Python {env['python']}; {versions}."
+                   f" Command: `{env['command']}`")
   return lines
 
 
 def table(results: dict) -> str:
-  sections = {"erfi": erfi_section, "step": step_section, "ppo": ppo_section}
-  body, targets = [], []
+  """The README section from ``{backend: {benchmark: result}}``."""
+  body, targets = [], {}  # targets: label -> (wanted, {backend: (got, ok)})
   for name in BENCHMARKS:
-    if name not in results:
+    measured = [b for b in BACKENDS if name in results.get(b, {})]
+    if not measured:
       body += [f"### {name}", "", "No results yet: run `make bench`.", ""]
       continue
-    lines, t = sections[name](results[name])
-    body += [f"### {name}", ""] + lines + [""]
-    targets += t
-  gpu = [r for r in results.values() if r["environment"]["backend"] == "gpu"]
+    for backend in measured:
+      lines, found = SECTIONS[name](results[backend][name])
+      body += [f"### {name} ({backend})", ""] + lines + [""]
+      for label, wanted, got, ok in found:
+        targets.setdefault(label, (wanted, {}))[1][backend] = (got, ok)
   head = ["## Results", "",
           "Generated by `make bench` (`python -m benchmarks.run_all`) from"
-          " `benchmarks/results/*.json`; do not edit by hand.", "",
-          "| target (issue 4) | wanted | CPU (this machine) | met? | GPU |",
-          "|---|---|---|---|---|"]
-  for label, wanted, got, ok in targets:
-    head.append(f"| {label} | {wanted} | {got} | {_mark(ok)} |"
-                f" {'see GPU results' if gpu else 'not measured'} |")
-  head += ["", "GPU: " + ("measured, see the rows whose backend is gpu below." if gpu else
-                          "not measured (no GPU was lent to this task)."), ""]
+          " `benchmarks/results/<backend>/*.json`; do not edit by hand.", "",
+          "| figure | goal | CPU | met? | GPU | met? |",
+          "|---|---|---|---|---|---|"]
+  for label, (wanted, by_backend) in targets.items():
+    cells = []
+    for backend in BACKENDS:
+      got, ok = by_backend.get(backend, ("not measured", None))
+      cells += [got, "" if ok is None else _mark(ok)]
+    head.append(f"| {label} | {wanted} | " + " | ".join(cells) + " |")
+  missing = [b.upper() for b in BACKENDS if not results.get(b)]
+  head += [""]
+  if missing:
+    head += [f"{', '.join(missing)}: not measured yet.", ""]
   env = ["### Where and how", ""] + environment_lines(results) + [""]
   return "\n".join(head + body + env)
 
@@ -228,22 +289,33 @@ def parse_args(argv=None) -> argparse.Namespace:
       prog="python -m benchmarks.run_all", description=__doc__,
       formatter_class=argparse.RawDescriptionHelpFormatter)
   parser.add_argument("--only", choices=BENCHMARKS, nargs="+", default=list(BENCHMARKS),
-                      help="benchmarks to run (default: all three)")
+                      help="benchmarks to run (default: all)")
   parser.add_argument("--table-only", action="store_true",
                       help="rebuild the README table from benchmarks/results without running")
   return parser.parse_args(argv)
 
 
+def default_backend() -> str:
+  """JAX's default backend here, asked in a child process: starting JAX in this one
+  would hold the accelerator (and its memory) while the benchmarks run."""
+  return subprocess.run(
+      [sys.executable, "-c", "import jax; print(jax.default_backend())"], check=True,
+      capture_output=True, text=True, cwd=ROOT).stdout.strip().splitlines()[-1]
+
+
 def main(argv=None) -> None:
   args = parse_args(argv)
   if not args.table_only:
-    os.makedirs(RESULTS, exist_ok=True)
+    backend = default_backend()
+    os.makedirs(os.path.dirname(_timing.result_path("any", backend)), exist_ok=True)
     for name in args.only:
-      seconds = run(name)
+      seconds = run(name, backend)
       print(f"{name}: {seconds:.0f} s", flush=True)
-  results = {name: r for name in BENCHMARKS if (r := load(name)) is not None}
+  results = {backend: by_name for backend in BACKENDS
+             if (by_name := {name: r for name in BENCHMARKS
+                             if (r := load(name, backend)) is not None})}
   rewrite_readme(table(results))
-  print(f"rewrote the results table in {os.path.relpath(README)}")
+  print(f"rewrote the results section in {os.path.relpath(README)}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
-"""What one optimizer step costs: adam, trac(adam) and the reference's start_trac(adam).
+"""What one optimizer step costs: adam, trac(adam) (both references) and start_trac(adam).
 
-    python -m benchmarks.step [--sizes 1e5 1e6 1e7] [--tree mlp|single] [--rounds 40] [--json PATH]
+    python -m benchmarks.step [--sizes 1e5 1e6 1e7] [--tree mlp|single] [--rounds 40]
+                              [--baseline DIR] [--json PATH]
 
 For MLP-shaped float32 parameter trees of each size, times the jitted
 ``update + apply_updates`` with params and optimizer state donated (as a training
 loop that rebinds them does), interleaved, and reports ms/step, the ratios
 trac/adam and trac/reference, optimizer-state bytes over parameter bytes, and
-what XLA compiled: bytes accessed per step (``cost_analysis``) and temporary
+what XLA compiled (``trac_stored`` is ``trac(adam, reference="stored")``, which
+keeps theta_ref in its state): bytes accessed per step (``cost_analysis``) and temporary
 buffer bytes (``memory_analysis``), both over parameter bytes.
 
 Two roofline rows time one fused elementwise pass over k parameter-sized
@@ -14,12 +16,19 @@ buffers (k - 1 read, 1 written in place): k = 7 is what an adam step must move
 (read g, m, v, params; write m, v, params), k = 11 what a TRAC step must move (it
 reads g and Delta once for h = <g, Delta> before it can scale anything, then
 reads g, m, v, Delta, params and writes m, v, Delta, params).
+
+``--baseline DIR`` adds ``trac(adam)`` from another version of the package
+(``DIR/_trac.py``, e.g. the ``trac_optax`` folder of an older checkout) as the
+candidate ``baseline``, interleaved with the others, to see whether a change
+made the step slower (``trac_over_baseline``).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
+import os
 import re
 import sys
 
@@ -61,10 +70,23 @@ def tree_bytes(tree) -> int:
   return sum(leaf.nbytes for leaf in jax.tree.leaves(tree))
 
 
-def optimizers(lr: float = 1e-3) -> dict[str, optax.GradientTransformation]:
-  return {
+def load_baseline(directory: str):
+  """The ``trac`` of another version: ``directory/_trac.py`` (it imports this erfi)."""
+  path = os.path.join(directory, "_trac.py")
+  if not os.path.exists(path):
+    raise SystemExit(f"step: --baseline {directory}: no _trac.py there")
+  spec = importlib.util.spec_from_file_location("trac_optax_baseline", path)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module.trac
+
+
+def optimizers(lr: float = 1e-3, baseline=None) -> dict[str, optax.GradientTransformation]:
+  extra = {} if baseline is None else {"baseline": baseline(optax.adam(lr))}
+  return extra | {
       "adam": optax.adam(lr),
       "trac": trac_optax.trac(optax.adam(lr)),
+      "trac_stored": trac_optax.trac(optax.adam(lr), reference="stored"),
       "reference": start_trac(optax.adam(lr)),
   }
 
@@ -108,7 +130,7 @@ class _Loop:
 TREES = {"mlp": mlp_params, "single": single_leaf_params}
 
 
-def measure_size(n: int, rounds: int, warmup: int, tree: str = "mlp") -> dict:
+def measure_size(n: int, rounds: int, warmup: int, tree: str = "mlp", baseline=None) -> dict:
   """All candidates at about n parameters, interleaved."""
   key = jax.random.key(0)
   params = TREES[tree](n, key)
@@ -119,7 +141,7 @@ def measure_size(n: int, rounds: int, warmup: int, tree: str = "mlp") -> dict:
   copy = lambda t: jax.tree.map(jnp.copy, t)  # every candidate owns distinct buffers
 
   loops, rows = {}, {}
-  for name, opt in optimizers().items():
+  for name, opt in optimizers(baseline=baseline).items():
     p = copy(params)
     # The reference's init stores params itself as theta_ref: copy, or donating both fails.
     state = copy(opt.init(p))
@@ -154,9 +176,14 @@ def measure_size(n: int, rounds: int, warmup: int, tree: str = "mlp") -> dict:
       "rows": rows,
       "ratios": {
           "trac_over_adam": over("trac", "adam"),
+          "trac_stored_over_adam": over("trac_stored", "adam"),
+          "trac_stored_over_trac": over("trac_stored", "trac"),
           "trac_over_reference": over("trac", "reference"),
           "reference_over_adam": over("reference", "adam"),
           "trac_over_roofline_trac": over("trac", "roofline_trac"),
+          **({"trac_over_baseline": over("trac", "baseline"),
+              "trac_stored_over_baseline": over("trac_stored", "baseline")}
+             if baseline is not None else {}),
           "adam_over_roofline_adam": over("adam", "roofline_adam"),
           "roofline_trac_over_roofline_adam": over("roofline_trac", "roofline_adam"),
       },
@@ -186,38 +213,55 @@ def parse_args(argv=None) -> argparse.Namespace:
                       help="measured rounds per size (default: 40)")
   parser.add_argument("--warmup", type=_timing.count(1), default=3,
                       help="discarded rounds per size (default: 3)")
+  parser.add_argument("--baseline", metavar="DIR",
+                      help="also time trac(adam) from DIR/_trac.py (another version's"
+                           " trac_optax folder) as 'baseline'")
   parser.add_argument("--json", metavar="PATH",
                       help="also write the results as JSON to PATH ('-' for stdout)")
   return parser.parse_args(argv)
 
 
+OPTIMIZERS = ("adam", "trac", "trac_stored", "reference")
+
+
 def print_table(result: dict, file) -> None:
-  print(f"{'params':>10} {'adam':>8} {'trac':>8} {'ref':>8} {'roof7':>8} {'roof11':>8}"
-        f" {'trac/adam':>9} {'trac/ref':>8} {'state/params (adam trac ref)':>29}", file=file)
+  print(f"{'params':>10} {'adam':>8} {'trac':>8} {'stored':>8} {'ref':>8} {'roof7':>8}"
+        f" {'roof11':>8} {'trac/adam':>9} {'stored/adam':>11} {'trac/ref':>8}"
+        f" {'state/params (adam trac stored ref)':>36}", file=file)
   for size in result["sizes"]:
     r, q = size["rows"], size["ratios"]
-    state = " ".join(f"{r[k]['state_over_params']:.2f}" for k in ("adam", "trac", "reference"))
+    state = " ".join(f"{r[k]['state_over_params']:.2f}" for k in OPTIMIZERS)
     print(f"{size['params']:>10} {r['adam']['ms']:>8.3f} {r['trac']['ms']:>8.3f}"
-          f" {r['reference']['ms']:>8.3f} {r['roofline_adam']['ms']:>8.3f}"
-          f" {r['roofline_trac']['ms']:>8.3f} {q['trac_over_adam']:>9.2f}"
-          f" {q['trac_over_reference']:>8.2f} {state:>29}", file=file)
-  print("ms per step (median); bytes accessed / param bytes (adam trac ref):", file=file)
+          f" {r['trac_stored']['ms']:>8.3f} {r['reference']['ms']:>8.3f}"
+          f" {r['roofline_adam']['ms']:>8.3f} {r['roofline_trac']['ms']:>8.3f}"
+          f" {q['trac_over_adam']:>9.2f} {q['trac_stored_over_adam']:>11.2f}"
+          f" {q['trac_over_reference']:>8.2f} {state:>36}", file=file)
+  print("ms per step (median); bytes accessed / param bytes (adam trac stored ref):", file=file)
   for size in result["sizes"]:
     r = size["rows"]
     print(f"{size['params']:>10} " + " ".join(
-        f"{r[k]['bytes_accessed_over_params']:.1f}" for k in ("adam", "trac", "reference"))
+        f"{r[k]['bytes_accessed_over_params']:.1f}" for k in OPTIMIZERS)
         + "   temp/params: " + " ".join(
-        f"{r[k]['temp_over_params']:.2f}" for k in ("adam", "trac", "reference")), file=file)
+        f"{r[k]['temp_over_params']:.2f}" for k in OPTIMIZERS), file=file)
+  for size in result["sizes"]:
+    if "trac_over_baseline" in size["ratios"]:
+      r, q = size["rows"], size["ratios"]
+      print(f"{size['params']:>10} baseline {r['baseline']['ms']:.3f} ms:"
+            f" trac/baseline {q['trac_over_baseline']:.3f},"
+            f" bytes/params {r['baseline']['bytes_accessed_over_params']:.1f},"
+            f" state/params {r['baseline']['state_over_params']:.2f}", file=file)
 
 
 def main(argv=None) -> dict:
   args = parse_args(argv)
+  baseline = None if args.baseline is None else load_baseline(args.baseline)
   result = {
       "benchmark": "step",
       "environment": _timing.environment(("trac-optimizer",)),
       "settings": {"sizes": args.sizes, "tree": args.tree, "rounds": args.rounds,
-                   "warmup": args.warmup},
-      "sizes": [measure_size(n, args.rounds, args.warmup, args.tree) for n in args.sizes],
+                   "warmup": args.warmup, "baseline": args.baseline},
+      "sizes": [measure_size(n, args.rounds, args.warmup, args.tree, baseline)
+                for n in args.sizes],
   }
   print_table(result, sys.stderr if args.json == "-" else sys.stdout)
   _timing.write_json(args.json, result)
