@@ -159,8 +159,8 @@ def erfi(x: jax.typing.ArrayLike) -> jax.Array:
   of the true value wherever that is finite in float32, float64 results within
   64 ulps (typically 3).
 
-  Saturation: erfi grows like exp(x^2), so it overflows at |x| ~ 9.6 in
-  float32 (~26.6 in float64). Beyond that it returns +-inf with the sign of x,
+  Saturation: erfi grows like exp(x^2), so it overflows at |x| = 9.568 in
+  float32 (26.714 in float64). Beyond that it returns +-inf with the sign of x,
   as ``jnp.exp`` does; it never returns NaN for a non-NaN input. (XLA on CPU
   flushes subnormal inputs to zero, so there erfi(x) is 0 rather than ~1.13 x.)
 
