@@ -1,53 +1,56 @@
-"""Lifelong PPO on gymnax through distribution shifts: Adam vs TRAC(Adam).
+"""Lifelong PPO on gymnax: observation shifts or game switches, Adam vs TRAC(Adam) and remedies.
 
     python -m examples.lifelong                    # the demo that `make demo` runs
     python -m examples.lifelong --env Acrobot-v1 --levels 10 --seeds 8
     python -m examples.lifelong --lr 1e-4 1e-3 1e-2 1e-1 --levels 5 --seeds 4
+    python -m examples.lifelong --games Breakout-MinAtar SpaceInvaders-MinAtar \\
+        Asterix-MinAtar Freeway-MinAtar --steps-per-game 250000 --cycles 2
     python -m examples.lifelong --help
 
-A run trains every (optimizer, seed, learning rate) of the grid in one jitted
-call: seeds and learning rates are vmapped, and the optimizers (whose states
-differ) are traced side by side into the same program. Seed i sees the same
-shifts and initial network for every optimizer and learning rate, so the
-comparisons are paired.
+A run trains every (method, setting, seed) of the grid in one jitted call (see
+`examples.grid`): the runs of each method are vmapped, the methods traced side
+by side, and with several devices the runs are split over them. Seed i sees the
+same tasks, initial network and environment randomness under every method and
+setting, so the comparisons are paired.
 
-The run folder gets curves.png (return vs env steps, level boundaries marked,
-95% interval over seeds; TRAC's scale S below), sweep.png when several
-learning rates were given, levels.csv and results.json, and the summary
-table is printed.
+The run folder gets curves.png (return, or normalised return on game sequences,
+vs env steps, task changes marked), diagnostics.png (dormant units, parameter
+norm, distance from the initial parameters, policy entropy, TRAC's scale),
+sweep.png when several learning rates were given, segments.csv, results.json and
+curves.npz; the tables are printed.
 """
 
 import os
 
-# jaxlib 0.10's CPU runtime can deadlock on this 2-core class of machine with its
+# jaxlib 0.10's CPU runtime can deadlock on small machines with its
 # concurrency-optimized scheduler; must be set before jax is imported.
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
 
-import argparse
-import dataclasses
-import json
-import shlex
-import subprocess
-import sys
-import time
-from typing import Optional, Sequence
+import argparse  # noqa: E402
+import dataclasses  # noqa: E402
+import json  # noqa: E402
+import shlex  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from typing import Optional, Sequence  # noqa: E402
 
-import gymnax
-import jax
-import jax.numpy as jnp
-import numpy as np
-import optax
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+import optax  # noqa: E402
 
-import trac_optax
-from examples import report
-from examples.ppo import PRESETS, PPOConfig, make_train
-from examples.shifts import SHIFT_KINDS
+from examples import report  # noqa: E402
+from examples.games import DEFAULT_GAMES, MINATAR_GAMES, game_tasks  # noqa: E402
+from examples.grid import Grid, device_mesh, run_grid  # noqa: E402
+from examples.methods import METHODS  # noqa: E402
+from examples.ppo import steps_to_updates  # noqa: E402
+from examples.presets import PRESETS  # noqa: E402
+from examples.shifts import SHIFT_KINDS, shift_tasks  # noqa: E402
+from examples.tasks import Schedule  # noqa: E402
 
-OPTIMIZERS = {
-    "adam": optax.adam,
-    "trac": lambda lr: trac_optax.trac(optax.adam(lr)),
-}
-LABELS = {"adam": "Adam", "trac": "TRAC(Adam)"}
+SHIFT_DEFAULTS = {"env": "CartPole-v1", "shift": "offset", "shift_scale": 2.0, "levels": 5,
+                  "steps_per_level": 20_480}
+GAME_DEFAULTS = {"steps_per_game": 250_000, "cycles": 2}
 
 # ---------------------------------------------------------------------------
 # Command line
@@ -60,119 +63,122 @@ class _Parser(argparse.ArgumentParser):
     self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+def _parser() -> _Parser:
   parser = _Parser(
       prog="python -m examples.lifelong",
-      description="Lifelong PPO through distribution shifts, Adam vs TRAC(Adam). "
-      "With no arguments: the demo (CartPole, 5 levels, 4 seeds, about 2 minutes on 2 cores).",
-      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-  parser.add_argument("--env", default="CartPole-v1",
-                      help="gymnax environment with discrete actions, e.g. CartPole-v1, Acrobot-v1")
-  parser.add_argument("--levels", type=int, default=5,
-                      help="number of levels L; level 0 is the plain environment")
-  parser.add_argument("--steps-per-level", type=int, default=20_480,
-                      help="environment steps per level and seed (rounded to whole updates "
-                      "of num_envs x num_steps)")
-  parser.add_argument("--seeds", type=int, default=4, help="seeds per optimizer and learning rate")
-  parser.add_argument("--lr", type=float, nargs="+", default=None,
+      description="Lifelong PPO through observation shifts (--env) or game switches "
+      "(--games), Adam vs TRAC(Adam) and the remedies. With no arguments: the demo "
+      "(CartPole, 5 levels, 4 seeds, about a minute and a half on 2 cores).")
+  shifts = parser.add_argument_group("observation shifts (the default)")
+  shifts.add_argument("--env", help="gymnax environment with discrete actions "
+                      f"(default {SHIFT_DEFAULTS['env']}; also e.g. Acrobot-v1)")
+  shifts.add_argument("--shift", help=f"shift kind: {', '.join(SHIFT_KINDS)} "
+                      f"(default {SHIFT_DEFAULTS['shift']})")
+  shifts.add_argument("--shift-scale", type=float,
+                      help="std of the per-level observation offset, shift 'offset' "
+                      f"(default {SHIFT_DEFAULTS['shift_scale']:g})")
+  shifts.add_argument("--levels", type=int, help="number of levels L; level 0 is the plain "
+                      f"environment (default {SHIFT_DEFAULTS['levels']})")
+  shifts.add_argument("--steps-per-level", type=int,
+                      help="environment steps per level and run, rounded to whole updates "
+                      f"(default {SHIFT_DEFAULTS['steps_per_level']})")
+  games = parser.add_argument_group("game switches")
+  games.add_argument("--games", nargs="+", metavar="GAME",
+                     help=f"MinAtar games in the order met, e.g. {' '.join(DEFAULT_GAMES)} "
+                     f"(any of {', '.join(MINATAR_GAMES)})")
+  games.add_argument("--steps-per-game", type=int,
+                     help="environment steps per game visit and run, rounded to whole updates "
+                     f"(default {GAME_DEFAULTS['steps_per_game']})")
+  games.add_argument("--cycles", type=int, help="times the sequence is repeated "
+                     f"(default {GAME_DEFAULTS['cycles']})")
+  common = parser.add_argument_group("both")
+  common.add_argument("--seeds", type=int, default=4,
+                      help="seeds per method and setting (default 4)")
+  common.add_argument("--lr", type=float, nargs="+", default=None,
                       help="learning rate(s); several give a sweep (default: the preset's)")
-  parser.add_argument("--optimizers", nargs="+", default=list(OPTIMIZERS),
-                      help=f"any of {', '.join(OPTIMIZERS)}")
-  parser.add_argument("--shift", default="offset", help=f"shift kind: {', '.join(SHIFT_KINDS)}")
-  parser.add_argument("--shift-scale", type=float, default=2.0,
-                      help="std of the per-level observation offset (shift 'offset')")
-  parser.add_argument("--preset", default="paper",
-                      help=f"PPO hyperparameters: {', '.join(PRESETS)}")
-  parser.add_argument("--seed", type=int, default=0, help="base random seed")
-  parser.add_argument("--progress-every", type=int, default=20,
-                      help="print progress every this many updates (0: off)")
-  parser.add_argument("--out", default=None,
-                      help="output folder (default: runs/lifelong-<env>-<time>)")
-  args = parser.parse_args(argv)
+  common.add_argument("--optimizers", nargs="+", default=None, metavar="METHOD",
+                      help=f"any of {', '.join(METHODS)} (default: adam trac; with --games "
+                      "also reset, the yardstick of normalised returns)")
+  common.add_argument("--preset", default=None,
+                      help=f"PPO and network settings: {', '.join(PRESETS)} (default: paper; "
+                      "with --games: minatar)")
+  common.add_argument("--seed", type=int, default=0, help="base random seed (default 0)")
+  common.add_argument("--progress-every", type=int, default=20,
+                      help="print progress every this many updates, 0: off (default 20)")
+  common.add_argument("--devices", type=int, default=None,
+                      help="split the grid over this many devices (default: all JAX sees)")
+  common.add_argument("--out", default=None,
+                      help="output folder (default: runs/lifelong-<tasks>-<time>)")
+  return parser
 
-  if args.env not in gymnax.registered_envs:
-    parser.error(f"unknown env {args.env!r} (gymnax has e.g. CartPole-v1, Acrobot-v1)")
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+  parser = _parser()
+  args = parser.parse_args(argv)
+  games_mode = args.games is not None
+  shift_flags = [f"--{k.replace('_', '-')}" for k in SHIFT_DEFAULTS if getattr(args, k) is not None]
+  game_flags = [f"--{k.replace('_', '-')}" for k in GAME_DEFAULTS if getattr(args, k) is not None]
+  if games_mode and shift_flags:
+    parser.error(f"--games cannot be combined with {shift_flags[0]} (that is for observation "
+                 "shifts)")
+  if not games_mode and game_flags:
+    parser.error(f"{game_flags[0]} needs --games")
+  for key, value in (GAME_DEFAULTS if games_mode else SHIFT_DEFAULTS).items():
+    if getattr(args, key) is None:
+      setattr(args, key, value)
+  args.mode = "games" if games_mode else "shifts"
+  if args.preset is None:
+    args.preset = "minatar" if games_mode else "paper"
+  if args.optimizers is None:
+    args.optimizers = ["adam", "trac", "reset"] if games_mode else ["adam", "trac"]
+
   if args.preset not in PRESETS:
     parser.error(f"unknown preset {args.preset!r}; choose from {', '.join(PRESETS)}")
-  if args.shift not in SHIFT_KINDS:
-    parser.error(f"unknown shift {args.shift!r}; choose from {', '.join(SHIFT_KINDS)}")
-  unknown = [name for name in args.optimizers if name not in OPTIMIZERS]
+  unknown = [name for name in args.optimizers if name not in METHODS]
   if unknown:
-    parser.error(f"unknown optimizer {unknown[0]!r}; choose from {', '.join(OPTIMIZERS)}")
-  if args.levels < 1:
-    parser.error(f"--levels must be >= 1, got {args.levels}")
+    parser.error(f"unknown optimizer {unknown[0]!r}; choose from {', '.join(METHODS)}")
+  if len(set(args.optimizers)) != len(args.optimizers):
+    parser.error(f"--optimizers lists a method twice: {' '.join(args.optimizers)}")
   if args.seeds < 1:
     parser.error(f"--seeds must be >= 1, got {args.seeds}")
   if args.lr is not None and not all(np.isfinite(lr) and lr > 0 for lr in args.lr):
     parser.error(f"--lr must be > 0, got {' '.join(map(str, args.lr))}")
-  if not (np.isfinite(args.shift_scale) and args.shift_scale >= 0):
-    parser.error(f"--shift-scale must be >= 0, got {args.shift_scale}")
   if args.progress_every < 0:
     parser.error(f"--progress-every must be >= 0, got {args.progress_every}")
-  steps_per_update = PRESETS[args.preset].steps_per_update
-  if args.steps_per_level < steps_per_update:
-    parser.error(f"--steps-per-level must be >= one update ({steps_per_update} steps), "
-                 f"got {args.steps_per_level}")
-  try:  # e.g. an environment with continuous actions
-    make_train(config_from_args(args), optax.adam)
+  steps_per_update = PRESETS[args.preset].ppo.steps_per_update
+  if games_mode:
+    if args.cycles < 1:
+      parser.error(f"--cycles must be >= 1, got {args.cycles}")
+    if args.steps_per_game < steps_per_update:
+      parser.error(f"--steps-per-game must be >= one update ({steps_per_update} env steps "
+                   f"with preset {args.preset!r}), got {args.steps_per_game}")
+  else:
+    if args.levels < 1:
+      parser.error(f"--levels must be >= 1, got {args.levels}")
+    if args.shift not in SHIFT_KINDS:
+      parser.error(f"unknown shift {args.shift!r}; choose from {', '.join(SHIFT_KINDS)}")
+    if not (np.isfinite(args.shift_scale) and args.shift_scale >= 0):
+      parser.error(f"--shift-scale must be >= 0, got {args.shift_scale}")
+    if args.steps_per_level < steps_per_update:
+      parser.error(f"--steps-per-level must be >= one update ({steps_per_update} env steps "
+                   f"with preset {args.preset!r}), got {args.steps_per_level}")
+  try:  # unknown env or game, continuous actions, too many devices
+    args.tasks, args.schedule = build(args)
+    args.mesh = device_mesh(args.devices)
   except ValueError as error:
     parser.error(str(error))
   return args
 
 
-def config_from_args(args: argparse.Namespace) -> PPOConfig:
+def build(args: argparse.Namespace):
+  """The task set and schedule the arguments describe."""
   preset = PRESETS[args.preset]
-  return dataclasses.replace(
-      preset,
-      env_name=args.env,
-      num_levels=args.levels,
-      updates_per_level=max(1, round(args.steps_per_level / preset.steps_per_update)),
-      shift=args.shift,
-      shift_scale=args.shift_scale,
-      progress_every=args.progress_every,
-  )
-
-
-# ---------------------------------------------------------------------------
-# Training
-
-
-class Progress:
-  """Host-side progress line for one optimizer, fed by `jax.debug.callback`."""
-
-  def __init__(self, name: str, config: PPOConfig):
-    self.name, self.config, self.start = name, config, None
-
-  def __call__(self, update_index, level):
-    update_index, level = int(update_index), int(level)
-    now = time.perf_counter()
-    if self.start is None or update_index == 0:
-      self.start = now
-    done = update_index / self.config.num_updates
-    eta = f", ~{(now - self.start) * (1 - done) / done:.0f}s left" if done > 0 else ""
-    print(f"  {LABELS.get(self.name, self.name):>10}: update {update_index:>5}/"
-          f"{self.config.num_updates}, level {level}/{self.config.num_levels - 1}, "
-          f"{now - self.start:.0f}s{eta}", file=sys.stderr, flush=True)
-
-
-def run_grid(config: PPOConfig, optimizers: Sequence[str], lrs: Sequence[float],
-             num_seeds: int, seed: int = 0, progress: bool = True) -> dict[str, dict]:
-  """Trains optimizers x seeds x learning rates in one jitted call.
-
-  Returns:
-    {optimizer name: metrics}, each metric a numpy array [seeds, lrs, updates].
-  """
-  trains = {name: make_train(config, OPTIMIZERS[name],
-                             Progress(name, config) if progress else None)
-            for name in optimizers}
-
-  def grid(rngs, lrs):
-    return {name: jax.vmap(jax.vmap(train, in_axes=(None, 0)), in_axes=(0, None))(rngs, lrs)
-            ["metrics"] for name, train in trains.items()}
-
-  rngs = jax.random.split(jax.random.key(seed), num_seeds)
-  out = jax.jit(grid)(rngs, jnp.asarray(lrs, jnp.float32))
-  return jax.tree.map(np.asarray, out)
+  if args.mode == "games":
+    tasks = game_tasks(args.games)
+    updates = steps_to_updates(args.steps_per_game, preset.ppo)
+    return tasks, Schedule.cycles(tasks.num_tasks, updates, args.cycles)
+  tasks = shift_tasks(args.env, args.shift, args.levels, args.shift_scale)
+  return tasks, Schedule.levels(args.levels, steps_to_updates(args.steps_per_level, preset.ppo))
 
 
 # ---------------------------------------------------------------------------
@@ -181,59 +187,123 @@ def run_grid(config: PPOConfig, optimizers: Sequence[str], lrs: Sequence[float],
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
   args = parse_args(argv)
-  config = config_from_args(args)
-  lrs = args.lr if args.lr is not None else [config.lr]
-  out = args.out or os.path.join(
-      "runs", f"lifelong-{config.env_name}-{time.strftime('%Y%m%d-%H%M%S')}")
-  os.makedirs(out, exist_ok=True)
+  preset = PRESETS[args.preset]
+  tasks, schedule = args.tasks, args.schedule
+  config = dataclasses.replace(preset.ppo, progress_every=args.progress_every)
+  lrs = args.lr if args.lr is not None else [preset.lr]
+  methods = [METHODS[name] for name in args.optimizers]
+  slug = "games" if args.mode == "games" else args.env
+  out = args.out or os.path.join("runs", f"lifelong-{slug}-{time.strftime('%Y%m%d-%H%M%S')}")
+  writer = jax.process_index() == 0
+  if writer:
+    os.makedirs(out, exist_ok=True)
   command = "python -m examples.lifelong" + "".join(
       " " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
 
-  runs = len(args.optimizers) * args.seeds * len(lrs)
-  print(f"{config.env_name}: {config.num_levels} levels x {config.updates_per_level} updates "
-        f"({config.updates_per_level * config.steps_per_update} env steps) per level, "
-        f"shift {report.shift_label(config)}, preset {args.preset!r}; "
+  runs = sum(len(m.configs(lrs)) for m in methods) * args.seeds
+  num_devices = 1 if args.mesh is None else args.mesh.size
+  steps = schedule.updates_per_task * config.steps_per_update
+  print(f"{tasks.name}: {len(schedule.order)} segments x {schedule.updates_per_task} updates "
+        f"({steps} env steps) each, preset {args.preset!r} ({preset.network.describe()}); "
         f"{runs} runs ({', '.join(args.optimizers)} x {args.seeds} seeds x lr "
-        f"{', '.join(f'{lr:g}' for lr in lrs)}) in one jitted call", file=sys.stderr)
+        f"{', '.join(f'{lr:g}' for lr in lrs)}) in one jitted call on {num_devices} "
+        f"device{'s' if num_devices > 1 else ''} ({jax.default_backend()})", file=sys.stderr)
   start = time.perf_counter()
-  results = run_grid(config, args.optimizers, lrs, args.seeds, args.seed,
-                     progress=args.progress_every > 0)
+  grid = run_grid(tasks, schedule, config, preset.network.build(tasks.num_actions), methods,
+                  lrs, args.seeds, args.seed, progress=args.progress_every > 0, mesh=args.mesh)
   wall = time.perf_counter() - start
-
-  rows = report.summarize(results, config, lrs)
-  table = report.format_table(rows, config, LABELS)
-  report.write_csv(os.path.join(out, "levels.csv"), rows)
-  with open(os.path.join(out, "results.json"), "w") as f:
-    json.dump({
+  summary = report.summarize(grid, tasks, schedule)
+  if writer:
+    save(out, grid, summary, schedule, config.steps_per_update, {
         "command": command,
-        "config": dataclasses.asdict(config),
+        "mode": args.mode,
+        "tasks": tasks.name,
+        "task_names": list(tasks.task_names),
         "preset": args.preset,
-        "optimizers": args.optimizers,
+        "ppo": dataclasses.asdict(config),
+        "network": dataclasses.asdict(preset.network),
+        "schedule": {"order": list(schedule.order), "updates_per_task": schedule.updates_per_task},
+        "env_steps_per_segment": steps,
+        "env_steps_per_run": schedule.num_updates * config.steps_per_update,
+        "shift": None if args.mode == "games" else {"kind": args.shift,
+                                                     "scale": args.shift_scale},
+        "methods": args.optimizers,
         "lrs": [float(lr) for lr in lrs],
         "seeds": args.seeds,
         "seed": args.seed,
-        "env_steps_per_run": config.total_env_steps,
+        "runs": runs,
+        "devices": num_devices,
+        "backend": jax.default_backend(),
         "wall_time_s": round(wall, 1),
-        "code": _code_version(),
-        "levels": rows,
-        "final_scale": {name: np.asarray(m["scale"][..., -1]).tolist()
-                        for name, m in results.items()},
-    }, f, indent=1)
-  np.savez_compressed(os.path.join(out, "curves.npz"), lrs=np.asarray(lrs), **{
-      f"{name}/{key}": value for name, m in results.items() for key, value in m.items()})
-  report.plot_curves(os.path.join(out, "curves.png"), results, config, lrs, LABELS)
-  if len(lrs) > 1:
-    report.plot_sweep(os.path.join(out, "sweep.png"), rows, config, LABELS)
-
-  print(f"\nMean return per level [95% interval over {args.seeds} seeds]; "
-        f"{wall:.0f}s incl. compilation; {command}")
-  print(table)
-  print(f"\nWrote {out}/: curves.png{', sweep.png' if len(lrs) > 1 else ''}, levels.csv, "
-        "results.json, curves.npz")
-  return {"out": out, "rows": rows, "results": results}
+        "code": code_version(),
+    })
+    print_tables(summary, args.seeds, wall, command)
+    print(f"\nWrote {out}/: curves.png, diagnostics.png{', sweep.png' if len(lrs) > 1 else ''}, "
+          "segments.csv, results.json, curves.npz")
+  return {"out": out, "grid": grid, "summary": summary}
 
 
-def _code_version() -> dict[str, str]:
+def print_tables(summary: dict, seeds: int, wall: float, command: str):
+  normalized = summary["score"] == "normalized"
+  print(f"\nMean return per segment [95% interval over {seeds} seeds]; {wall:.0f}s incl. "
+        f"compilation; {command}")
+  print(report.segment_table(summary))
+  if normalized:
+    print("\nNormalized return (over a fresh network trained on the game for as many steps: "
+          + ", ".join(f"{k.removesuffix('-MinAtar')} {v:.2f}"
+                      for k, v in summary["yardstick"].items()) + ")")
+    print(report.segment_table(summary, normalized=True))
+  if summary["cycle_ratios"]:
+    print("\nReturn in cycle 2 / cycle 1 per game [95% bootstrap interval]")
+    print(report.cycle_table(summary))
+  score = "normalized return" if normalized else "return"
+  print(f"\nEach method's best and median setting (by whole-run {score})")
+  print(report.best_table(summary))
+  print("\nDiagnostics at the end of each segment (best setting, mean over seeds)")
+  print(report.diagnostics_table(summary))
+
+
+def save(out: str, grid: Grid, summary: dict, schedule: Schedule, steps_per_update: int,
+         about: dict):
+  report.write_csv(os.path.join(out, "segments.csv"), summary["rows"])
+  report.write_json(os.path.join(out, "results.json"), {**about, "configs": grid.configs,
+                                                        "summary": summary})
+  np.savez_compressed(os.path.join(out, "curves.npz"), **{
+      f"{name}/{key}": value for name, m in grid.metrics.items() for key, value in m.items()})
+  draw(out, grid, summary, schedule, steps_per_update)
+
+
+def draw(out: str, grid: Grid, summary: dict, schedule: Schedule, steps_per_update: int):
+  report.plot_curves(os.path.join(out, "curves.png"), grid, summary, schedule, steps_per_update)
+  report.plot_diagnostics(os.path.join(out, "diagnostics.png"), grid, summary, schedule,
+                          steps_per_update)
+  if any(len({c["lr"] for c in m["settings"]}) > 1 for m in summary["methods"].values()):
+    report.plot_sweep(os.path.join(out, "sweep.png"), summary)
+
+
+def load(folder: str) -> tuple[Grid, dict, Schedule, int]:
+  """A run folder's grid, saved JSON, schedule and env steps per update."""
+  with open(os.path.join(folder, "results.json")) as f:
+    saved = json.load(f)
+  curves = np.load(os.path.join(folder, "curves.npz"))
+  metrics: dict = {}
+  for key in curves.files:
+    name, metric = key.split("/", 1)
+    metrics.setdefault(name, {})[metric] = curves[key]
+  grid = Grid(metrics, saved["configs"], saved["devices"],
+              {name: int(np.prod(m["return"].shape[:2])) for name, m in metrics.items()})
+  schedule = Schedule(tuple(saved["schedule"]["order"]), saved["schedule"]["updates_per_task"])
+  steps_per_update = saved["ppo"]["num_envs"] * saved["ppo"]["num_steps"]
+  return grid, saved, schedule, steps_per_update
+
+
+def redraw(folder: str):
+  """Redraws a run folder's figures from its saved curves (no training)."""
+  grid, saved, schedule, steps_per_update = load(folder)
+  draw(folder, grid, saved["summary"], schedule, steps_per_update)
+
+
+def code_version() -> dict[str, str]:
   """The git commit of this checkout (+dirty if trac_optax/ or examples/ differ from it) and
   the versions of jax and optax: TRAC and PPO are chaotic enough that any change in float
   rounding changes individual runs (not the statistics)."""

@@ -1,50 +1,45 @@
-"""PPO on gymnax, PureJaxRL-style: one pure `train(rng, lr)` per config and optimizer.
+"""PPO over any gymnax task set and network, PureJaxRL-style: one pure `train(rng, hparams)`.
 
-    train = make_train(PRESETS["paper"], lambda lr: trac_optax.trac(optax.adam(lr)))
-    out = jax.jit(jax.vmap(train))(jax.random.split(jax.random.key(0), 8))
+    tasks = shift_tasks("CartPole-v1")                        # or game_tasks([...])
+    network = MLPActorCritic(tasks.num_actions, (64, 64), "tanh")
+    train = make_train(PPOConfig(), tasks, network, lambda lr: trac_optax.trac(optax.adam(lr)),
+                       Schedule.levels(1, 100))
+    out = jax.jit(jax.vmap(train))(jax.random.split(jax.random.key(0), 8),
+                                   {"lr": jnp.full(8, 1e-3)})
 
-Everything (rollouts, GAE, clipped-surrogate epochs over minibatches, the
-lifelong level schedule) runs inside `jax.lax.scan`, so `jax.vmap` over seeds
-and learning rates, and `jax.jit` of the lot, train a whole grid in one call.
+Everything (rollouts, GAE, clipped-surrogate epochs over minibatches, the task in
+force, the plasticity diagnostics) runs inside `jax.lax.scan`, so `jax.vmap` over
+seeds and hyperparameters, and `jax.jit` of the lot, train a whole grid in one call.
+The lifelong schedule plugs in from outside: PPO reads the task of each update
+from the `Schedule` and hands it to the `TaskSet` (see `examples.tasks`).
 
-The file reads top to bottom in the order the data flows: config, network,
-environment, rollout, advantages, loss, update, logging.
+The file reads top to bottom in the order the data flows: config, rollout,
+advantages, loss, update, diagnostics.
 """
 
 import dataclasses
-import math
-from typing import Callable, NamedTuple, Optional, Union
+from typing import Any, Callable, NamedTuple, Optional, Union
 
-import distrax
 import flax.linen as nn
-import gymnax
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 import rlax
-from gymnax.wrappers.purerl import FlattenObservationWrapper, LogWrapper
 
 import trac_optax
-from examples.shifts import ShiftObservationWrapper, sample_shifts
+from examples.networks import dormant_fraction
+from examples.tasks import Schedule, TaskSet
+
+DORMANT_THRESHOLDS = (0.0, 0.1)  # ReDo's tau; each gives the metric "dormant_<tau>"
 
 
 @dataclasses.dataclass(frozen=True)
 class PPOConfig:
-  """Plain data describing one PPO run (one seed); `make_train` turns it into `train`.
+  """Plain data describing PPO's hyperparameters for one run (one seed)."""
 
-  Lifelong schedule: the run has `num_levels * updates_per_level` updates; the
-  level (see `examples.shifts`) advances every `updates_per_level` updates. With
-  `num_levels=1` this is ordinary PPO on the plain environment.
-  """
-
-  env_name: str = "CartPole-v1"  # a gymnax env with discrete actions, flat observations
   num_envs: int = 4  # parallel environments
   num_steps: int = 128  # rollout length per environment per update
-  num_levels: int = 1  # L: levels of the lifelong sequence (level 0 is the plain env)
-  updates_per_level: int = 100  # K: updates between two distribution shifts
-  shift: str = "offset"  # "offset" | "permute" | "sign" (examples.shifts.SHIFT_KINDS)
-  shift_scale: float = 2.0  # std of the "offset" shift (paper: 2)
-  lr: float = 2.5e-4  # default learning rate; train(rng, lr) can override it
   num_epochs: int = 4  # passes over each rollout
   num_minibatches: int = 4  # minibatches per pass
   gamma: float = 0.99
@@ -54,13 +49,8 @@ class PPOConfig:
   vf_coef: float = 0.5  # weight of the value loss, a plain mean squared error
   max_grad_norm: Optional[float] = 0.5  # global-norm clip before the optimizer; None: off
   reward_scale: float = 1.0  # rewards are multiplied by this for learning (not logging)
-  hidden_sizes: tuple[int, ...] = (64, 64)  # per network (actor and critic are separate)
-  activation: str = "tanh"  # "tanh" | "relu" | "leaky_relu" (slope 0.1)
+  probe_size: int = 256  # rollout observations on which the diagnostics are measured
   progress_every: int = 0  # call `on_progress` every this many updates; 0: never
-
-  @property
-  def num_updates(self) -> int:
-    return self.num_levels * self.updates_per_level
 
   @property
   def steps_per_update(self) -> int:
@@ -68,86 +58,17 @@ class PPOConfig:
     return self.num_envs * self.num_steps
 
   @property
-  def total_env_steps(self) -> int:
-    """Environment steps one `train` call takes, per seed and learning rate."""
-    return self.num_updates * self.steps_per_update
+  def optimizer_steps_per_update(self) -> int:
+    return self.num_epochs * self.num_minibatches
 
-
-PRESETS = {
-    # PureJaxRL's CartPole PPO, with separate 2x64 tanh actor and critic.
-    "purejaxrl": PPOConfig(),
-    # The paper's Gym-control setting (its reference notebook): 3x128 LeakyReLU(0.1)
-    # networks, lr 1e-2 for Adam and TRAC(Adam), 5 epochs of minibatches of 32,
-    # rewards / 20, no gradient clipping, no learning-rate annealing.
-    "paper": PPOConfig(
-        lr=1e-2,
-        num_epochs=5,
-        num_minibatches=16,  # 4 envs x 128 steps / 16 = minibatches of 32
-        max_grad_norm=None,
-        reward_scale=1 / 20,
-        hidden_sizes=(128, 128, 128),
-        activation="leaky_relu",
-    ),
-}
-
-# ---------------------------------------------------------------------------
-# Network
-
-
-_ACTIVATIONS = {
-    "tanh": nn.tanh,
-    "relu": nn.relu,
-    "leaky_relu": lambda x: nn.leaky_relu(x, negative_slope=0.1),
-}
-
-
-class ActorCritic(nn.Module):
-  """Separate MLPs for the policy logits and the state value."""
-
-  num_actions: int
-  hidden_sizes: tuple[int, ...]
-  activation: str
-
-  @nn.compact
-  def __call__(self, obs):
-    act = _ACTIVATIONS[self.activation]
-    # Variance-scaling inits instead of PureJaxRL's orthogonal ones: orthogonal init
-    # runs a QR decomposition, which can deadlock jaxlib's CPU runtime under vmap.
-    hidden = nn.initializers.variance_scaling(2.0, "fan_in", "truncated_normal")
-
-    def mlp(x, out_size, out_scale):
-      for size in self.hidden_sizes:
-        x = act(nn.Dense(size, kernel_init=hidden)(x))
-      head = nn.initializers.variance_scaling(out_scale, "fan_in", "truncated_normal")
-      return nn.Dense(out_size, kernel_init=head)(x)
-
-    logits = mlp(obs, self.num_actions, 0.01)  # near-uniform initial policy
-    value = mlp(obs, 1, 1.0)
-    return distrax.Categorical(logits=logits), jnp.squeeze(value, -1)
-
-
-# ---------------------------------------------------------------------------
-# Environment
-
-
-def make_env(config: PPOConfig):
-  """The gymnax env, flattened, observation-shifted and logged.
-
-  Returns:
-    `(env, env_params, obs_dim, num_actions)`, with the plain env's params (the
-    shifted env takes `ShiftParams` built around them by `sample_shifts`).
-  """
-  env, env_params = gymnax.make(config.env_name)
-  action_space = env.action_space(env_params)
-  if not isinstance(action_space, gymnax.environments.spaces.Discrete):
-    raise ValueError(f"{config.env_name} does not have discrete actions")
-  obs_dim = math.prod(env.observation_space(env_params).shape)
-  env = LogWrapper(ShiftObservationWrapper(FlattenObservationWrapper(env)))
-  return env, env_params, obs_dim, action_space.n
-
-
-# ---------------------------------------------------------------------------
-# Rollout storage
+  def validate(self):
+    """Raises ValueError for settings `make_train` cannot run."""
+    for name in ("num_envs", "num_steps", "num_epochs", "num_minibatches", "probe_size"):
+      if getattr(self, name) < 1:
+        raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+    if self.steps_per_update % self.num_minibatches:
+      raise ValueError(f"num_envs * num_steps = {self.steps_per_update} is not divisible by "
+                       f"num_minibatches = {self.num_minibatches}")
 
 
 class Transition(NamedTuple):
@@ -159,76 +80,109 @@ class Transition(NamedTuple):
   terminated: jax.Array
   truncated: jax.Array
   final_obs: jax.Array  # the observation that ended the step, before any auto-reset
+  episode_done: jax.Array  # an episode ended here (LogWrapper's "returned_episode")
+  episode_return: jax.Array  # its return, raw env reward
 
 
-Optimizer = Union[optax.GradientTransformation, Callable[[jax.Array], optax.GradientTransformation]]
+Optimizer = Union[optax.GradientTransformation, Callable[..., optax.GradientTransformation]]
 
 
 def make_train(
     config: PPOConfig,
+    tasks: TaskSet,
+    network: nn.Module,
     optimizer: Optimizer,
+    schedule: Schedule,
+    *,
+    reset_at_switch: bool = False,
     on_progress: Optional[Callable[[jax.Array, jax.Array], None]] = None,
 ):
-  """Builds the pure training function of one PPO run.
+  """Builds the pure training function of one PPO run through a schedule of tasks.
 
   Args:
-    config: the run's `PPOConfig`.
-    optimizer: an optax transformation, or a function from the learning rate to
-      one (e.g. `lambda lr: trac_optax.trac(optax.adam(lr))`), which lets
-      `train` take the learning rate as a traced argument and be vmapped over
-      it. Global-norm clipping (`config.max_grad_norm`) is chained in front.
-    on_progress: optional host function `(update_index, level)`, called through
+    config: PPO's hyperparameters.
+    tasks: the environment(s), see `examples.tasks.TaskSet`.
+    network: a flax module mapping `[B, *obs_shape]` observations to a
+      `(distrax.Categorical, values [B])` pair; hidden layers it `sow`s into
+      "activations" are the units of the dormant-fraction diagnostics.
+    optimizer: an optax transformation, or a function from keyword
+      hyperparameters to one (e.g. `lambda lr: trac_optax.trac(optax.adam(lr))`),
+      which lets `train` take them as traced, vmappable arguments. Global-norm
+      clipping (`config.max_grad_norm`) is chained in front.
+    schedule: the task in force at each update; its length is the run's length.
+    reset_at_switch: an oracle that knows when the task changes: at every change
+      the params go back to their initial values and the optimizer state to
+      `init` of them.
+    on_progress: optional host function `(update_index, task)`, called through
       `jax.debug.callback` every `config.progress_every` updates.
 
   Returns:
-    `train(rng, lr=config.lr) -> {"params": ..., "metrics": ...}` where each
-    metric has one entry per update (leading axis `config.num_updates`):
-      "return": mean over the parallel envs of the return of each env's last
-        finished episode (NaN until one has finished), in raw env reward;
-      "level": the level in force;
+    `train(rng, hparams=None) -> {"params", "opt_state", "env_state", "metrics"}`:
+    the final params, optimizer state (with the clip in front) and environment
+    states, and the metrics. `hparams` is the dict of
+    keyword arguments given to `optimizer` (e.g. `{"lr": 1e-3}`).
+    Each metric has one entry per update (leading axis `schedule.num_updates`):
+      "return": mean return (raw env reward) of the episodes that ended during the
+        update's rollout, NaN if none did; "episodes": how many ended;
+      "task": the task in force;
+      "entropy", "value_loss": means over the update's minibatches;
       "scale": TRAC's scale S after the update (NaN if the optimizer has no TRAC);
-      "entropy", "value_loss": means over the update's minibatches.
+      "dormant_0.0", "dormant_0.1": fraction of dormant hidden units (ReDo's
+        score, threshold 0 and 0.1) on `config.probe_size` observations of the
+        update's rollout, after the update;
+      "param_norm", "distance_from_init": |theta| and |theta - theta_0| (global
+        L2 norms) after the update.
   """
-  env, base_params, obs_dim, num_actions = make_env(config)
-  network = ActorCritic(num_actions, config.hidden_sizes, config.activation)
-  make_optimizer = optimizer if callable(optimizer) else (lambda lr: optimizer)
+  config.validate()
+  make_optimizer = optimizer if callable(optimizer) else (lambda **_: optimizer)
   batch_size = config.steps_per_update
-  if batch_size % config.num_minibatches:
-    raise ValueError(f"num_envs * num_steps = {batch_size} is not divisible by "
-                     f"num_minibatches = {config.num_minibatches}")
   minibatch_size = batch_size // config.num_minibatches
+  probe_every = max(1, batch_size // config.probe_size)
+  step_envs = jax.vmap(tasks.env.step, in_axes=(0, 0, 0, None))
+  xs = (jnp.arange(schedule.num_updates), jnp.asarray(schedule.tasks),
+        jnp.asarray(schedule.switches))
+  has_switches = bool(schedule.switches.any())
 
-  def train(rng, lr=config.lr):
-    rng, key_shift, key_net, key_env = jax.random.split(rng, 4)
-    env_params = sample_shifts(
-        key_shift, config.shift, config.num_levels, obs_dim, config.shift_scale, base_params)
-    params = network.init(key_net, jnp.zeros(obs_dim))
-    tx = make_optimizer(lr)
+  def train(rng, hparams=None):
+    hparams = {} if hparams is None else hparams
+    rng, key_tasks, key_net, key_env = jax.random.split(rng, 4)
+    env_params = tasks.sample_params(key_tasks)
+    # Only the "params" collection: `init` also returns what the network `sow`s.
+    params_0 = {"params": network.init(key_net, jnp.zeros((1, *tasks.obs_shape)))["params"]}
+    tx = make_optimizer(**hparams)
     if config.max_grad_norm is not None:
       tx = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), tx)
-    opt_state = tx.init(params)
-    obs, env_state = jax.vmap(env.reset, in_axes=(0, None))(
-        jax.random.split(key_env, config.num_envs), env_params)
+    opt_state = tx.init(params_0)
+    first_params = tasks.set_task(env_params, xs[1][0])
+    obs, env_state = jax.vmap(tasks.env.reset, in_axes=(0, None))(
+        jax.random.split(key_env, config.num_envs), first_params)
 
-    def update(runner, update_index):
+    def update(runner, x):
       params, opt_state, env_state, obs, rng = runner
-      # The update index comes from the scan's xs, so it stays unbatched under vmap
-      # and the progress `cond` below stays a real branch.
-      level = jnp.minimum(update_index // config.updates_per_level, config.num_levels - 1)
-      level_params = env_params.replace(level=level)
+      # The index and task come from the scan's xs, so they stay unbatched under
+      # vmap: the task switch and the progress `cond` below stay real branches.
+      update_index, task, switch = x
+      task_params = tasks.set_task(env_params, task)
+      if has_switches:  # the first action after a change sees the new task
+        obs = jax.lax.cond(
+            switch, lambda: jax.vmap(tasks.observe, in_axes=(0, None))(env_state, task_params),
+            lambda: obs)
+      if reset_at_switch:
+        params, opt_state = jax.lax.cond(
+            switch, lambda: (params_0, tx.init(params_0)), lambda: (params, opt_state))
 
-      # Rollout. At a level change the first action is taken on the last observation
-      # of the previous level: one stale step per environment per level.
+      # Rollout.
       def env_step(carry, _):
         env_state, obs, rng = carry
         rng, key_act, key_step = jax.random.split(rng, 3)
         pi, value = network.apply(params, obs)
         action = pi.sample(seed=key_act)
-        next_obs, env_state, reward, terminated, truncated, info = jax.vmap(
-            env.step, in_axes=(0, 0, 0, None))(
-                jax.random.split(key_step, config.num_envs), env_state, action, level_params)
-        transition = Transition(obs, action, pi.log_prob(action), value, reward,
-                                terminated, truncated, info["final_observation"])
+        next_obs, env_state, reward, terminated, truncated, info = step_envs(
+            jax.random.split(key_step, config.num_envs), env_state, action, task_params)
+        transition = Transition(
+            obs, action, pi.log_prob(action), value, reward, terminated, truncated,
+            info["final_observation"], info["returned_episode"],
+            info["returned_episode_returns"])
         return (env_state, next_obs, rng), transition
 
       (env_state, obs, rng), traj = jax.lax.scan(
@@ -237,7 +191,8 @@ def make_train(
       # Advantages. A time limit is not a terminal state: on truncation the value of
       # the final observation is bootstrapped into the reward, then the trace is cut.
       _, last_value = network.apply(params, obs)
-      _, final_value = network.apply(params, traj.final_obs)
+      _, final_value = network.apply(params, _flat(traj.final_obs)[0])
+      final_value = final_value.reshape(traj.reward.shape)
       bootstrap = traj.truncated & ~traj.terminated
       reward = config.reward_scale * traj.reward + config.gamma * bootstrap * final_value
       discount = config.gamma * (1.0 - (traj.terminated | traj.truncated))
@@ -266,9 +221,8 @@ def make_train(
         updates, opt_state = tx.update(grads, opt_state, params)
         return (optax.apply_updates(params, updates), opt_state), aux
 
-      flat = jax.tree.map(
-          lambda x: x.reshape(batch_size, *x.shape[2:]),
-          (traj.obs, traj.action, traj.log_prob, advantages, targets))
+      flat = tuple(_flat(x)[0] for x in
+                   (traj.obs, traj.action, traj.log_prob, advantages, targets))
 
       def epoch(carry, key):
         order = jax.random.permutation(key, batch_size)
@@ -281,27 +235,50 @@ def make_train(
       (params, opt_state), (value_loss, entropy) = jax.lax.scan(
           epoch, (params, opt_state), jax.random.split(key_epochs, config.num_epochs))
 
-      # Logging.
-      finished = env_state.returned_episode_valid
-      episode_return = jnp.sum(env_state.returned_episode_returns * finished) / jnp.sum(finished)
+      # Logging and plasticity diagnostics.
+      episodes = jnp.sum(traj.episode_done)
+      return_sum = jnp.sum(jnp.where(traj.episode_done, traj.episode_return, 0.0))
       metrics = {
-          "return": episode_return,  # NaN (0/0) until some env has finished an episode
-          "level": level,
-          "scale": _trac_scale(opt_state),
+          "return": return_sum / episodes,  # NaN (0/0) when no episode ended
+          "episodes": episodes.astype(jnp.int32),
+          "task": task,
           "entropy": entropy.mean(),
           "value_loss": value_loss.mean(),
+          "scale": _trac_scale(opt_state),
+          **diagnostics(network, params, params_0, flat[0][::probe_every]),
       }
       if on_progress is not None and config.progress_every > 0:
         jax.lax.cond(update_index % config.progress_every == 0,
-                     lambda: jax.debug.callback(on_progress, update_index, level),
+                     lambda: jax.debug.callback(on_progress, update_index, task),
                      lambda: None)
       return (params, opt_state, env_state, obs, rng), metrics
 
-    runner = (params, opt_state, env_state, obs, rng)
-    (params, *_), metrics = jax.lax.scan(update, runner, jnp.arange(config.num_updates))
-    return {"params": params, "metrics": metrics}
+    runner = (params_0, opt_state, env_state, obs, rng)
+    (params, opt_state, env_state, *_), metrics = jax.lax.scan(update, runner, xs)
+    return {"params": params, "opt_state": opt_state, "env_state": env_state,
+            "metrics": metrics}
 
   return train
+
+
+def _flat(x: jax.Array) -> tuple[jax.Array, tuple[int, ...]]:
+  """[num_steps, num_envs, ...] -> [num_steps * num_envs, ...], and the two leading sizes."""
+  return x.reshape(-1, *x.shape[2:]), x.shape[:2]
+
+
+def diagnostics(network: nn.Module, params: Any, params_0: Any, probe: jax.Array) -> dict:
+  """Plasticity diagnostics of `params` on a batch of observations `probe`.
+
+  Returns:
+    {"dormant_<tau>" for each of `DORMANT_THRESHOLDS`, "param_norm",
+    "distance_from_init"}, float32 scalars.
+  """
+  _, state = network.apply(params, probe, mutable="activations")
+  out = {f"dormant_{tau}": dormant_fraction(state["activations"], tau)
+         for tau in DORMANT_THRESHOLDS}
+  out["param_norm"] = optax.tree.norm(params)
+  out["distance_from_init"] = optax.tree.norm(optax.tree.sub(params, params_0))
+  return out
 
 
 def _trac_scale(opt_state) -> jax.Array:
@@ -310,3 +287,8 @@ def _trac_scale(opt_state) -> jax.Array:
     return trac_optax.get_scale(opt_state)
   except ValueError:
     return jnp.array(jnp.nan, jnp.float32)
+
+
+def steps_to_updates(env_steps: int, config: PPOConfig) -> int:
+  """Env steps per task -> whole updates (at least one), rounding to the nearest."""
+  return max(1, int(np.rint(env_steps / config.steps_per_update)))

@@ -1,15 +1,9 @@
-"""From per-update metrics to the numbers and figures of a lifelong run.
-
-Statistics are over seeds: the mean and its 95% Student-t interval. A seed's
-return on a level is the mean, over that level's updates, of the per-update
-return `examples.ppo` logs (mean over the parallel envs of each env's last
-finished episode); its return over the whole run is the mean over all updates.
-"""
+"""The summary, tables, files and figures of a lifelong run (statistics in `examples.stats`)."""
 
 import io
 import json
-import warnings
-from typing import Sequence
+import math
+from typing import Any, Optional, Sequence
 
 import matplotlib
 
@@ -18,169 +12,239 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import PIL.Image  # noqa: E402  (matplotlib's own dependency)
 
-from examples.ppo import PPOConfig  # noqa: E402
+from examples import stats  # noqa: E402
+from examples.grid import Grid  # noqa: E402
+from examples.methods import METHODS  # noqa: E402
+from examples.tasks import Schedule, TaskSet  # noqa: E402
 
-COLORS = {"adam": "Blues", "trac": "Reds"}  # one colormap per optimizer, shade per lr
+# ---------------------------------------------------------------------------
+# Summary
 
-# Two-sided 95% Student-t quantiles t_{0.975, df} for df = 1..30; 1.96 beyond.
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-         2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-         2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+def segment_name(task_names: Sequence[str], seg, cycles: int) -> str:
+  """"level 3", or "Breakout c2" for the second visit of a game when there are cycles."""
+  name = task_names[seg.task].removesuffix("-MinAtar")
+  return f"{name} c{seg.visit + 1}" if cycles > 1 else name
+
+
+def summarize(grid: Grid, tasks: TaskSet, schedule: Schedule) -> dict[str, Any]:
+  """Everything the tables, files and figures report, as plain data (see README)."""
+  segments = schedule.segments()
+  cycles = schedule.num_cycles
+  seg_returns = {name: stats.segment_returns(m, schedule) for name, m in grid.metrics.items()}
+  denominators = None
+  if "reset" in seg_returns and tasks.num_tasks > 1 and cycles > 1:
+    denominators = stats.yardstick(seg_returns["reset"], schedule, tasks.num_tasks)
+  normalized = {name: stats.normalize(r, schedule, denominators)
+                for name, r in seg_returns.items()}
+  score_kind = "normalized" if denominators is not None else "return"
+
+  rows, methods, ratios, diagnostics = [], {}, [], []
+  for name, returns in seg_returns.items():
+    settings = grid.configs[name]
+    whole = stats.whole_run(returns)  # [seeds, settings]
+    whole_norm = None if normalized[name] is None else stats.whole_run(normalized[name])
+    score = whole_norm if whole_norm is not None else whole
+    best, median = stats.rank_settings(score)
+    score_mean, _ = stats.mean_ci(score)
+    methods[name] = {
+        "label": METHODS[name].label if name in METHODS else name,
+        "settings": settings,
+        "configurations": len(settings),
+        "score": score_kind,
+        "whole_run": [float(v) for v in score_mean],
+        "best": best,
+        "median": median,
+        "spread": stats.spread(score),
+    }
+    for j, setting in enumerate(settings):
+      columns = [(i, seg) for i, seg in enumerate(segments)] + [("all", None)]
+      for i, seg in columns:
+        per_seed = whole[:, j] if seg is None else returns[:, j, i]
+        mean, half = stats.mean_ci(per_seed)
+        row = {
+            "method": name, "setting": j, **{f"hp_{k}": v for k, v in setting.items()},
+            "segment": i, "task": "all" if seg is None else tasks.task_names[seg.task],
+            "visit": "all" if seg is None else seg.visit + 1,
+            "mean_return": float(mean), "ci95_low": float(mean - half),
+            "ci95_high": float(mean + half), "seeds": int(per_seed.shape[0]),
+            "per_seed": [float(v) for v in per_seed],
+        }
+        if whole_norm is not None:
+          per_seed = whole_norm[:, j] if seg is None else normalized[name][:, j, i]
+          mean, half = stats.mean_ci(per_seed)
+          row.update({"normalized": float(mean), "norm_ci95_low": float(mean - half),
+                      "norm_ci95_high": float(mean + half),
+                      "norm_per_seed": [float(v) for v in per_seed]})
+        rows.append(row)
+      if cycles > 1:
+        for task in range(tasks.num_tasks):
+          visits = [i for i, seg in enumerate(segments) if seg.task == task]
+          if len(visits) >= 2:
+            ratio, low, high = stats.bootstrap_ratio(returns[:, j, visits[1]],
+                                                     returns[:, j, visits[0]])
+            ratios.append({"method": name, "setting": j, "task": tasks.task_names[task],
+                           "ratio": ratio, "ci95_low": low, "ci95_high": high})
+      ends = {key: stats.at_segment_ends(grid.metrics[name][key][:, j], schedule)
+              for key in stats.DIAGNOSTICS}
+      for i, seg in enumerate(segments):
+        diagnostics.append({
+            "method": name, "setting": j, "segment": i, "task": tasks.task_names[seg.task],
+            "visit": seg.visit + 1,
+            **{key: _nanmean(value[:, i]) for key, value in ends.items()}})
+  return {
+      "tasks": tasks.name,
+      "task_names": list(tasks.task_names),
+      "segments": [{"task": tasks.task_names[s.task], "visit": s.visit + 1, "start": s.start,
+                    "stop": s.stop, "name": segment_name(tasks.task_names, s, cycles)}
+                   for s in segments],
+      "yardstick": None if denominators is None else dict(
+          zip(tasks.task_names, [float(d) for d in denominators])),
+      "score": score_kind,
+      "methods": methods,
+      "rows": rows,
+      "cycle_ratios": ratios,
+      "diagnostics_at_segment_end": diagnostics,
+  }
+
+
+def _nanmean(x: np.ndarray) -> float:
+  x = np.asarray(x, float)
+  return float(np.mean(x[np.isfinite(x)])) if np.isfinite(x).any() else float("nan")
 
 
 # ---------------------------------------------------------------------------
-# Statistics
+# Tables
 
 
-def mean_ci(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-  """Mean over `axis` and the half-width of its 95% Student-t interval (NaN for 1 seed)."""
-  n = x.shape[axis]
-  mean = np.mean(x, axis=axis)
-  if n < 2:
-    return mean, np.full_like(mean, np.nan)
-  t = _T975[n - 2] if n - 1 <= len(_T975) else 1.96
-  return mean, t * np.std(x, axis=axis, ddof=1) / np.sqrt(n)
+def _fmt(mean: float, low: float, high: float, digits: int = 1) -> str:
+  if not math.isfinite(mean):
+    return "n/a"
+  if not (math.isfinite(low) and math.isfinite(high)):
+    return f"{mean:.{digits}f}"
+  return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
-def per_level_returns(returns: np.ndarray, config: PPOConfig) -> np.ndarray:
-  """[..., updates] per-update returns -> [..., levels + 1]: level means, then the whole run.
-
-  Updates before any episode has finished (NaN) are left out of the means.
-  """
-  levels = returns.reshape(*returns.shape[:-1], config.num_levels, config.updates_per_level)
-  with warnings.catch_warnings():  # a level where no episode finished is NaN
-    warnings.simplefilter("ignore", RuntimeWarning)
-    return np.concatenate(
-        [np.nanmean(levels, axis=-1), np.nanmean(returns, axis=-1, keepdims=True)], axis=-1)
+def _setting_label(summary: dict, name: str, j: int) -> str:
+  setting = summary["methods"][name]["settings"][j]
+  return ", ".join(f"{k} {v:g}" for k, v in setting.items())
 
 
-def summarize(results: dict[str, dict], config: PPOConfig, lrs: Sequence[float]) -> list[dict]:
-  """One row per optimizer x lr x level (level "all": the whole run)."""
-  rows = []
-  for name, metrics in results.items():
-    table = per_level_returns(metrics["return"], config)  # [seeds, lrs, levels + 1]
-    mean, half = mean_ci(table)
-    for j, lr in enumerate(lrs):
-      for level in range(config.num_levels + 1):
-        rows.append({
-            "env": config.env_name,
-            "shift": config.shift,
-            "optimizer": name,
-            "lr": float(lr),
-            "level": level if level < config.num_levels else "all",
-            "mean_return": float(mean[j, level]),
-            "ci95_low": float(mean[j, level] - half[j, level]),
-            "ci95_high": float(mean[j, level] + half[j, level]),
-            "seeds": int(table.shape[0]),
-            "per_seed": [float(v) for v in table[:, j, level]],
-        })
-  return rows
-
-
-def format_table(rows: list[dict], config: PPOConfig, labels: dict[str, str]) -> str:
-  """Mean return [95% interval] per level and over the whole run, one line per run."""
-  header = ["optimizer", "lr"] + [f"level {l}" for l in range(config.num_levels)] + ["whole run"]
-  cells = {}
-  for row in rows:
-    cells.setdefault((row["optimizer"], row["lr"]), []).append(
-        f"{row['mean_return']:.1f} [{row['ci95_low']:.0f}, {row['ci95_high']:.0f}]"
-        if np.isfinite(row["ci95_low"]) else f"{row['mean_return']:.1f}")
-  lines = [[labels.get(name, name), f"{lr:g}"] + c for (name, lr), c in cells.items()]
+def _table(header: list[str], lines: list[list[str]], markdown: bool) -> str:
+  if markdown:
+    return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                     + ["| " + " | ".join(line) + " |" for line in lines])
   widths = [max(len(line[i]) for line in [header] + lines) for i in range(len(header))]
   fmt = lambda line: "  ".join(c.rjust(w) for c, w in zip(line, widths))
   return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(l) for l in lines])
 
 
+def segment_table(summary: dict, normalized: bool = False, markdown: bool = False,
+                  methods: Optional[Sequence[str]] = None) -> str:
+  """Mean (normalised) return [95% interval] per segment and over the whole run."""
+  key, low, high = (("normalized", "norm_ci95_low", "norm_ci95_high") if normalized
+                    else ("mean_return", "ci95_low", "ci95_high"))
+  digits = 2 if normalized else 1
+  header = ["method", "setting"] + [s["name"] for s in summary["segments"]] + ["whole run"]
+  cells: dict = {}
+  for row in summary["rows"]:
+    if methods is not None and row["method"] not in methods:
+      continue
+    cells.setdefault((row["method"], row["setting"]), []).append(
+        _fmt(row[key], row[low], row[high], digits))
+  lines = [[summary["methods"][name]["label"], _setting_label(summary, name, j)] + c
+           for (name, j), c in cells.items()]
+  return _table(header, lines, markdown)
+
+
+def cycle_table(summary: dict, markdown: bool = False) -> str:
+  """Return in the second visit of each game over the first, [95% bootstrap interval]."""
+  header = ["method", "setting"] + [t.removesuffix("-MinAtar") for t in summary["task_names"]]
+  cells: dict = {}
+  for r in summary["cycle_ratios"]:
+    cells.setdefault((r["method"], r["setting"]), []).append(
+        _fmt(r["ratio"], r["ci95_low"], r["ci95_high"], 2))
+  lines = [[summary["methods"][name]["label"], _setting_label(summary, name, j)] + c
+           for (name, j), c in cells.items()]
+  return _table(header, lines, markdown)
+
+
+def best_table(summary: dict, markdown: bool = False) -> str:
+  """Per method: its grid size, its best and its median setting with their whole-run scores."""
+  whole = {(r["method"], r["setting"]): r for r in summary["rows"] if r["segment"] == "all"}
+  key, low, high = (("normalized", "norm_ci95_low", "norm_ci95_high")
+                    if summary["score"] == "normalized" else ("mean_return", "ci95_low",
+                                                              "ci95_high"))
+  digits = 2 if summary["score"] == "normalized" else 1
+  score = "normalized return" if summary["score"] == "normalized" else "return"
+  header = ["method", "configurations", "best setting", f"best whole-run {score}",
+            "median setting", f"median whole-run {score}", "spread (max/min)"]
+  lines = []
+  for name, m in summary["methods"].items():
+    best, median = whole[(name, m["best"])], whole[(name, m["median"])]
+    lines.append([m["label"], str(m["configurations"]), _setting_label(summary, name, m["best"]),
+                  _fmt(best[key], best[low], best[high], digits),
+                  _setting_label(summary, name, m["median"]),
+                  _fmt(median[key], median[low], median[high], digits),
+                  f"{m['spread']:.2f}x"])
+  return _table(header, lines, markdown)
+
+
+def diagnostics_table(summary: dict, settings: str = "best", markdown: bool = False) -> str:
+  """The diagnostics at the end of each segment, each method at its best setting."""
+  header = ["method", "segment", "dormant (0)", "dormant (0.1)", "|theta|", "|theta - theta_0|",
+            "entropy", "TRAC S"]
+  lines = []
+  for d in summary["diagnostics_at_segment_end"]:
+    m = summary["methods"][d["method"]]
+    if settings == "best" and d["setting"] != m["best"]:
+      continue
+    seg = summary["segments"][d["segment"]]["name"]
+    lines.append([m["label"], seg, f"{d['dormant_0.0']:.3f}", f"{d['dormant_0.1']:.3f}",
+                  f"{d['param_norm']:.1f}", f"{d['distance_from_init']:.1f}",
+                  f"{d['entropy']:.2f}",
+                  f"{d['scale']:.3g}" if math.isfinite(d["scale"]) else "-"])
+  return _table(header, lines, markdown)
+
+
+# ---------------------------------------------------------------------------
+# Files
+
+
+def _json_safe(x):
+  """NaN and infinities become null (JSON has no NaN); numpy scalars become Python ones."""
+  if isinstance(x, dict):
+    return {str(k): _json_safe(v) for k, v in x.items()}
+  if isinstance(x, (list, tuple)):
+    return [_json_safe(v) for v in x]
+  if isinstance(x, (np.floating, float)):
+    return float(x) if math.isfinite(x) else None
+  if isinstance(x, np.integer):
+    return int(x)
+  if isinstance(x, np.ndarray):
+    return _json_safe(x.tolist())
+  return x
+
+
+def write_json(path: str, data: dict):
+  with open(path, "w") as f:
+    json.dump(_json_safe(data), f, indent=1, allow_nan=False)
+
+
 def write_csv(path: str, rows: list[dict]):
-  """The summary rows, without the per-seed values (those are in results.json)."""
-  columns = [k for k in rows[0] if k != "per_seed"]
+  """The summary rows, without the per-seed lists (those are in results.json); NaN is empty."""
+  columns = list(dict.fromkeys(k for row in rows for k in row if "per_seed" not in k))
   with open(path, "w") as f:
     f.write(",".join(columns) + "\n")
     for row in rows:
-      f.write(",".join(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c])
-                       for c in columns) + "\n")
-
-
-def shift_label(config: PPOConfig) -> str:
-  """E.g. "offset (scale 2)", or "permute" (the other kinds have no scale)."""
-  if config.shift == "offset":
-    return f"offset (scale {config.shift_scale:g})"
-  return config.shift
+      values = [row.get(c, "") for c in columns]
+      f.write(",".join(
+          ("" if not math.isfinite(v) else f"{v:.6g}") if isinstance(v, float) else str(v)
+          for v in values) + "\n")
 
 
 # ---------------------------------------------------------------------------
 # Figures
-
-
-def plot_curves(path: str, results: dict[str, dict], config: PPOConfig,
-                lrs: Sequence[float], labels: dict[str, str]):
-  """Return vs env steps (mean and 95% interval over seeds) and TRAC's scale S below."""
-  steps = (np.arange(config.num_updates) + 1) * config.steps_per_update
-  with_scale = [n for n, m in results.items() if np.isfinite(m["scale"]).any()]
-  fig, axes = plt.subplots(2 if with_scale else 1, 1, sharex=True, squeeze=False,
-                           figsize=(9, 6.5 if with_scale else 4),
-                           gridspec_kw={"height_ratios": [2, 1] if with_scale else [1]})
-  ax_return, ax_scale = axes[0, 0], axes[-1, 0] if with_scale else None
-  window = max(1, config.updates_per_level // 10)
-  shaded = len(lrs) <= 2  # beyond that the intervals hide the lines; see sweep.png
-  low, high = np.inf, -np.inf  # range of the seeds' curves: the y-limits
-  for name, metrics in results.items():
-    for j, lr in enumerate(lrs):
-      color = _color(name, j, len(lrs))
-      label = labels.get(name, name) + (f", lr {lr:g}" if len(lrs) > 1 else "")
-      curves = _smooth(metrics["return"][:, j], window)
-      low, high = min(low, np.nanmin(curves)), max(high, np.nanmax(curves))
-      mean, half = mean_ci(curves)
-      ax_return.plot(steps, mean, color=color, label=label, lw=1.5)
-      if shaded:
-        ax_return.fill_between(steps, mean - half, mean + half, color=color, alpha=0.2, lw=0)
-      if name in with_scale:
-        mean, half = mean_ci(metrics["scale"][:, j])
-        ax_scale.plot(steps, mean, color=color, label=label, lw=1.5)
-        if shaded:  # S >= 0 on a log axis: the interval is cut at a tenth of the mean
-          ax_scale.fill_between(steps, np.maximum(mean - half, mean / 10), mean + half,
-                                color=color, alpha=0.2, lw=0)
-  pad = 0.05 * (high - low) if high > low else 1.0
-  ax_return.set_ylim(low - pad, high + pad)
-  for ax in axes[:, 0]:
-    for level in range(1, config.num_levels):
-      ax.axvline(level * config.updates_per_level * config.steps_per_update,
-                 color="gray", ls=":", lw=1)
-    ax.grid(alpha=0.3)
-  ax_return.set_ylabel("episode return")
-  ax_return.set_title(f"{config.env_name}, {config.num_levels} levels, shift "
-                      f"{shift_label(config)}; mean "
-                      f"{'and 95% interval ' if shaded else ''}over {_num_seeds(results)} seeds",
-                      fontsize=10)
-  ax_return.legend(fontsize=7, loc="upper right", ncol=1 if shaded else 2)
-  if with_scale:
-    ax_scale.set_ylabel("TRAC scale S")
-    ax_scale.set_yscale("log")
-  axes[-1, 0].set_xlabel("environment steps (dotted: level changes)")
-  _save(fig, path)
-
-
-def plot_sweep(path: str, rows: list[dict], config: PPOConfig, labels: dict[str, str]):
-  """Whole-run return vs learning rate, one line per optimizer, 95% intervals."""
-  fig, ax = plt.subplots(figsize=(6, 4))
-  for name in dict.fromkeys(r["optimizer"] for r in rows):
-    run = sorted((r for r in rows if r["optimizer"] == name and r["level"] == "all"),
-                 key=lambda r: r["lr"])
-    lr = np.array([r["lr"] for r in run])
-    mean = np.array([r["mean_return"] for r in run])
-    low = np.array([r["ci95_low"] for r in run])
-    high = np.array([r["ci95_high"] for r in run])
-    color = _color(name, 0, 1)
-    ax.plot(lr, mean, "o-", color=color, label=labels.get(name, name))
-    ax.fill_between(lr, low, high, color=color, alpha=0.2, lw=0)
-  ax.set_xscale("log")
-  ax.set_xlabel("learning rate")
-  ax.set_ylabel("mean return over the whole run")
-  ax.set_title(f"{config.env_name}, {config.num_levels} levels, shift {shift_label(config)}: "
-               f"mean and 95% interval over {rows[0]['seeds']} seeds", fontsize=9)
-  ax.grid(alpha=0.3)
-  ax.legend()
-  _save(fig, path)
 
 
 def _save(fig, path: str):
@@ -206,32 +270,117 @@ def _smooth(x: np.ndarray, window: int) -> np.ndarray:
 
 def _color(name: str, j: int, n: int):
   shade = 0.75 if n == 1 else 0.45 + 0.5 * j / (n - 1)
-  return plt.get_cmap(COLORS.get(name, "Greys"))(shade)
+  colormap = METHODS[name].colormap if name in METHODS else "Greys"
+  return plt.get_cmap(colormap)(shade)
 
 
-def _num_seeds(results: dict[str, dict]) -> int:
-  return next(iter(results.values()))["return"].shape[0]
+def _shown_settings(summary: dict, name: str) -> list[int]:
+  """All settings of a method when it has at most two, else only its best."""
+  m = summary["methods"][name]
+  return list(range(m["configurations"])) if m["configurations"] <= 2 else [m["best"]]
 
 
-
-def load_run(folder: str) -> tuple[dict[str, dict], PPOConfig, list[float]]:
-  """The per-update metrics, config and learning rates a lifelong run saved in `folder`."""
-  with open(f"{folder}/results.json") as f:
-    saved = json.load(f)
-  config = PPOConfig(**{k: tuple(v) if isinstance(v, list) else v
-                        for k, v in saved["config"].items()})
-  curves = np.load(f"{folder}/curves.npz")
-  results = {}
-  for key in curves.files:
-    if "/" in key:
-      name, metric = key.split("/")
-      results.setdefault(name, {})[metric] = curves[key]
-  return results, config, saved["lrs"]
+def _mark_segments(ax, summary: dict, steps_per_update: int, label: bool):
+  for seg in summary["segments"][1:]:
+    ax.axvline(seg["start"] * steps_per_update, color="gray", ls=":", lw=1)
+  if label and len(summary["segments"]) > 1:
+    for seg in summary["segments"]:
+      ax.text((seg["start"] + seg["stop"]) / 2 * steps_per_update, 1.01, seg["name"],
+              transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=7)
 
 
-def redraw(folder: str, labels: dict[str, str]):
-  """Redraws a run folder's figures from its saved curves (no training)."""
-  results, config, lrs = load_run(folder)
-  plot_curves(f"{folder}/curves.png", results, config, lrs, labels)
-  if len(lrs) > 1:
-    plot_sweep(f"{folder}/sweep.png", summarize(results, config, lrs), config, labels)
+def _label(summary: dict, name: str, j: int, shown: int) -> str:
+  label = summary["methods"][name]["label"]
+  return label + (f", {_setting_label(summary, name, j)}" if shown else "")
+
+
+def plot_curves(path: str, grid: Grid, summary: dict, schedule: Schedule,
+                steps_per_update: int):
+  """Return (normalised on game sequences) vs env steps, mean and 95% interval over seeds."""
+  steps = (np.arange(schedule.num_updates) + 1) * steps_per_update
+  normalized = summary["yardstick"] is not None
+  if normalized:
+    per_update = np.asarray([summary["yardstick"][summary["task_names"][t]]
+                             for t in schedule.tasks])
+  window = max(1, schedule.updates_per_task // 8)
+  fig, ax = plt.subplots(figsize=(10, 4.2))
+  for name, metrics in grid.metrics.items():
+    shown = _shown_settings(summary, name)
+    for j in shown:
+      curves = metrics["return"][:, j] / (per_update if normalized else 1.0)
+      mean, half = stats.mean_ci(_smooth(curves, window))
+      color = _color(name, shown.index(j), len(shown))
+      ax.plot(steps, mean, color=color, lw=1.5, label=_label(summary, name, j, len(shown) > 0))
+      ax.fill_between(steps, mean - half, mean + half, color=color, alpha=0.15, lw=0)
+  _mark_segments(ax, summary, steps_per_update, label=True)
+  ax.set_ylabel("normalized return" if normalized else "episode return")
+  ax.set_xlabel("environment steps (dotted: task changes)")
+  ax.set_title(f"{summary['tasks']}: mean and 95% interval over "
+               f"{next(iter(grid.metrics.values()))['return'].shape[0]} seeds "
+               "(methods with more than two settings: best setting)", fontsize=9, pad=14)
+  ax.grid(alpha=0.3)
+  ax.legend(fontsize=7, loc="best")
+  _save(fig, path)
+
+
+DIAGNOSTIC_LABELS = {
+    "dormant_0.0": "dormant units, tau = 0",
+    "dormant_0.1": "dormant units, tau = 0.1",
+    "param_norm": "|theta|",
+    "distance_from_init": "|theta - theta_0|",
+    "entropy": "policy entropy",
+    "scale": "TRAC's scale S",
+}
+
+
+def plot_diagnostics(path: str, grid: Grid, summary: dict, schedule: Schedule,
+                     steps_per_update: int):
+  """The plasticity diagnostics after every update, each method at its best setting."""
+  steps = (np.arange(schedule.num_updates) + 1) * steps_per_update
+  keys = [k for k in stats.DIAGNOSTICS
+          if any(np.isfinite(m[k]).any() for m in grid.metrics.values())]
+  fig, axes = plt.subplots(len(keys), 1, sharex=True, figsize=(10, 1.9 * len(keys) + 0.6))
+  for ax, key in zip(np.atleast_1d(axes), keys):
+    for name, metrics in grid.metrics.items():
+      j = summary["methods"][name]["best"]
+      mean, _ = stats.mean_ci(metrics[key][:, j])
+      ax.plot(steps, mean, color=_color(name, 0, 1), lw=1.2,
+              label=_label(summary, name, j, 1))
+    _mark_segments(ax, summary, steps_per_update, label=ax is np.atleast_1d(axes)[0])
+    if key == "scale":
+      ax.set_yscale("log")
+    ax.set_ylabel(DIAGNOSTIC_LABELS[key], fontsize=8)
+    ax.grid(alpha=0.3)
+  np.atleast_1d(axes)[-1].legend(fontsize=7, loc="best")
+  np.atleast_1d(axes)[-1].set_xlabel("environment steps (dotted: task changes); mean over seeds")
+  _save(fig, path)
+
+
+def plot_sweep(path: str, summary: dict):
+  """Whole-run score vs learning rate, one line per method (other settings: their best)."""
+  fig, ax = plt.subplots(figsize=(6, 4))
+  whole = {(r["method"], r["setting"]): r for r in summary["rows"] if r["segment"] == "all"}
+  key, low, high = (("normalized", "norm_ci95_low", "norm_ci95_high")
+                    if summary["score"] == "normalized" else ("mean_return", "ci95_low",
+                                                              "ci95_high"))
+  for name, m in summary["methods"].items():
+    by_lr: dict = {}
+    for j, setting in enumerate(m["settings"]):
+      r = whole[(name, j)]
+      if setting["lr"] not in by_lr or r[key] > by_lr[setting["lr"]][key]:
+        by_lr[setting["lr"]] = r
+    lrs = sorted(by_lr)
+    if len(lrs) < 2:
+      continue
+    color = _color(name, 0, 1)
+    ax.plot(lrs, [by_lr[lr][key] for lr in lrs], "o-", color=color, label=m["label"])
+    ax.fill_between(lrs, [by_lr[lr][low] for lr in lrs], [by_lr[lr][high] for lr in lrs],
+                    color=color, alpha=0.15, lw=0)
+  ax.set_xscale("log")
+  ax.set_xlabel("learning rate")
+  ax.set_ylabel("whole-run normalized return" if summary["score"] == "normalized"
+                else "whole-run return")
+  ax.set_title(f"{summary['tasks']}: mean and 95% interval over seeds", fontsize=9)
+  ax.grid(alpha=0.3)
+  ax.legend(fontsize=8)
+  _save(fig, path)

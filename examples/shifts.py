@@ -4,6 +4,7 @@ The lifelong setting of the TRAC paper's Gym-control experiments is a sequence o
 L levels of one environment. Level 0 is the plain environment; every later level
 l transforms each observation with a fixed random map drawn once per level.
 Neither the agent nor the optimizer is told when the level changes.
+`shift_tasks` packs such a sequence as an `examples.tasks.TaskSet`.
 
 All levels live in the env params as stacked arrays plus the index of the level
 in force, so switching level is `params.replace(level=l)` and a whole lifelong
@@ -18,13 +19,18 @@ which covers the three kinds of shift offered here:
   "sign"     gain[l] is a random +-1 per dimension (a sign flip of some of them).
 """
 
+import math
 from functools import partial
 from typing import Any
 
+import gymnax
 import jax
 import jax.numpy as jnp
 from flax import struct
-from gymnax.wrappers.purerl import GymnaxWrapper
+from gymnax.environments import spaces
+from gymnax.wrappers.purerl import FlattenObservationWrapper, GymnaxWrapper, LogWrapper
+
+from examples.tasks import TaskSet
 
 SHIFT_KINDS = ("offset", "permute", "sign")
 
@@ -81,13 +87,23 @@ def sample_shifts(
   return ShiftParams(env_params, perm, gain, offset, jnp.zeros([], jnp.int32))
 
 
+@struct.dataclass
+class ShiftState:
+  """State of `ShiftObservationWrapper`: the inner state and its current, unshifted observation."""
+
+  env_state: Any
+  obs: jax.Array
+
+
 class ShiftObservationWrapper(GymnaxWrapper):
   """Transforms observations by the level in force in its `ShiftParams`.
 
   Wrap a flat-observation env (e.g. `FlattenObservationWrapper(env)`) and pass
   `ShiftParams` wherever the env takes params; the wrapper hands the inner env
   `params.env_params`. `info["final_observation"]` is transformed too, so a value
-  bootstrapped on truncation sees what the agent would have seen.
+  bootstrapped on truncation sees what the agent would have seen. The state keeps
+  the current unshifted observation, so `observe(state, params)` gives the
+  observation under whichever level `params` puts in force.
   """
 
   def observation_space(self, params: ShiftParams):
@@ -99,14 +115,58 @@ class ShiftObservationWrapper(GymnaxWrapper):
     level = params.level
     return params.gain[level] * obs[params.perm[level]] + params.offset[level]
 
+  def observe(self, state: ShiftState, params: ShiftParams) -> jax.Array:
+    return self.transform(state.obs, params)
+
   @partial(jax.jit, static_argnames=("self",))
   def reset(self, key: jax.Array, params: ShiftParams):
     obs, state = self._env.reset(key, params.env_params)
-    return self.transform(obs, params), state
+    return self.transform(obs, params), ShiftState(state, obs)
 
   @partial(jax.jit, static_argnames=("self",))
-  def step(self, key: jax.Array, state: Any, action: jax.Array, params: ShiftParams):
-    obs, state, reward, terminated, truncated, info = self._env.step(
-        key, state, action, params.env_params)
+  def step(self, key: jax.Array, state: ShiftState, action: jax.Array, params: ShiftParams):
+    obs, env_state, reward, terminated, truncated, info = self._env.step(
+        key, state.env_state, action, params.env_params)
     info = {**info, "final_observation": self.transform(info["final_observation"], params)}
-    return self.transform(obs, params), state, reward, terminated, truncated, info
+    return (self.transform(obs, params), ShiftState(env_state, obs), reward, terminated,
+            truncated, info)
+
+
+def shift_tasks(env_name: str, kind: str = "offset", num_levels: int = 1,
+                scale: float = 2.0) -> TaskSet:
+  """The levels of one gymnax environment under observation shifts, as a `TaskSet`.
+
+  Args:
+    env_name: a gymnax environment with discrete actions, e.g. "CartPole-v1".
+    kind: one of `SHIFT_KINDS`.
+    num_levels: L; level 0 is the plain environment (so L = 1 is plain PPO).
+    scale: standard deviation of the "offset" shift.
+
+  Returns:
+    A `TaskSet` over `LogWrapper(ShiftObservationWrapper(FlattenObservationWrapper(env)))`
+    whose `sample_params(key)` draws one seed's L levels.
+
+  Raises:
+    ValueError: unknown environment or shift kind, or continuous actions.
+  """
+  if env_name not in gymnax.registered_envs:
+    raise ValueError(f"unknown env {env_name!r} (gymnax has e.g. CartPole-v1, Acrobot-v1)")
+  if kind not in SHIFT_KINDS:
+    raise ValueError(f"unknown shift kind {kind!r}; expected one of {SHIFT_KINDS}")
+  base, base_params = gymnax.make(env_name)
+  action_space = base.action_space(base_params)
+  if not isinstance(action_space, spaces.Discrete):
+    raise ValueError(f"{env_name} does not have discrete actions")
+  obs_dim = math.prod(base.observation_space(base_params).shape)
+  shifted = ShiftObservationWrapper(FlattenObservationWrapper(base))
+  label = f"offset (scale {scale:g})" if kind == "offset" else kind
+  return TaskSet(
+      name=f"{env_name}, {label} shifts" if num_levels > 1 else env_name,
+      task_names=tuple(f"level {l}" for l in range(num_levels)),
+      env=LogWrapper(shifted),
+      obs_shape=(obs_dim,),
+      num_actions=int(action_space.n),
+      sample_params=lambda key: sample_shifts(key, kind, num_levels, obs_dim, scale, base_params),
+      set_task=lambda params, task: params.replace(level=task),
+      observe=lambda state, params: shifted.observe(state.env_state, params),
+  )

@@ -1,4 +1,4 @@
-"""examples/ppo.py: PPO learns, and one jitted call trains a seeds x lrs grid."""
+"""examples/ppo.py: PPO learns, the diagnostics measure what they say, one call trains a grid."""
 
 import os
 
@@ -12,56 +12,117 @@ import numpy as np
 import optax
 import pytest
 
-import trac_optax
-from examples.ppo import PRESETS, PPOConfig, make_train
+from examples.grid import run_grid
+from examples.methods import METHODS
+from examples.networks import ConvActorCritic, MLPActorCritic, NetworkSpec, dormant_fraction
+from examples.ppo import PPOConfig, diagnostics, make_train, steps_to_updates
+from examples.presets import PRESETS
+from examples.shifts import shift_tasks
+from examples.tasks import Schedule
 
 RANDOM_CARTPOLE_RETURN = 22  # a uniformly random policy's mean episode return
 
 
-def test_config_counts_env_steps():
-  config = PPOConfig(num_envs=8, num_steps=64, num_levels=3, updates_per_level=5)
-  assert config.steps_per_update == 512
-  assert config.num_updates == 15
-  assert config.total_env_steps == 15 * 512
-
-
-def test_minibatches_must_divide_the_batch():
+def test_config_counts_and_validates():
+  config = PPOConfig(num_envs=8, num_steps=64, num_epochs=2, num_minibatches=4)
+  assert config.steps_per_update == 512 and config.optimizer_steps_per_update == 8
+  assert steps_to_updates(20_480, config) == 40 and steps_to_updates(10, config) == 1
   with pytest.raises(ValueError, match="divisible"):
-    make_train(PPOConfig(num_envs=3, num_steps=10, num_minibatches=4), optax.adam(1e-3))
+    PPOConfig(num_envs=3, num_steps=10, num_minibatches=4).validate()
+  with pytest.raises(ValueError, match="num_epochs must be >= 1"):
+    PPOConfig(num_epochs=0).validate()
 
 
-@pytest.mark.timeout(180)
+def test_schedule_levels_cycles_and_segments():
+  levels = Schedule.levels(3, 2)
+  np.testing.assert_array_equal(levels.tasks, [0, 0, 1, 1, 2, 2])
+  np.testing.assert_array_equal(levels.switches, [0, 0, 1, 0, 1, 0])
+  cycles = Schedule.cycles(2, 3, 2)
+  assert cycles.num_updates == 12 and cycles.num_cycles == 2
+  assert [(s.task, s.visit, s.start, s.stop) for s in cycles.segments()] == [
+      (0, 0, 0, 3), (1, 0, 3, 6), (0, 1, 6, 9), (1, 1, 9, 12)]
+  with pytest.raises(ValueError, match="updates_per_task"):
+    Schedule((0,), 0)
+
+
+def test_dormant_fraction_is_redos_score():
+  # Layer a: unit means |h| = (0, 1, 2, 3) -> scores (0, 2/3, 4/3, 2). Layer b: (1, 1).
+  a = jnp.array([[0.0, 1.0, -2.0, 3.0], [0.0, -1.0, 2.0, 3.0]])
+  b = jnp.ones((2, 3, 3, 2))  # a convolution: a unit is a channel
+  activations = {"a": (a,), "b": (b,)}
+  assert float(dormant_fraction(activations, 0.0)) == pytest.approx(1 / 6)
+  assert float(dormant_fraction(activations, 0.7)) == pytest.approx(2 / 6)
+  assert float(dormant_fraction({"dead": (jnp.zeros((4, 3)),)}, 0.0)) == 1.0
+
+
+def test_networks_record_every_hidden_layer():
+  obs = jnp.ones((5, 10, 10, 7))
+  for network, layers in ((MLPActorCritic(6, (8, 4), "relu"), 4), (ConvActorCritic(6), 2)):
+    params = {"params": network.init(jax.random.key(0), obs)["params"]}
+    (pi, value), state = network.apply(params, obs, mutable="activations")
+    assert pi.logits.shape == (5, 6) and value.shape == (5,)
+    assert len(state["activations"]) == layers
+    out = diagnostics(network, params, params, obs)
+    assert float(out["distance_from_init"]) == 0.0 and float(out["param_norm"]) > 0
+  with pytest.raises(ValueError, match="unknown network kind"):
+    NetworkSpec("rnn").build(2)
+
+
 def test_ppo_learns_plain_cartpole():
-  config = dataclasses.replace(PRESETS["purejaxrl"], updates_per_level=60)  # ~31k env steps
-  train = jax.jit(jax.vmap(make_train(config, optax.adam)))
-  returns = np.asarray(train(jax.random.split(jax.random.key(0), 2))["metrics"]["return"])
+  preset = PRESETS["purejaxrl"]
+  tasks = shift_tasks("CartPole-v1")
+  train = make_train(preset.ppo, tasks, preset.network.build(2), optax.adam,
+                     Schedule.levels(1, 60))  # ~31k env steps
+  keys = jax.random.split(jax.random.key(0), 2)
+  out = jax.jit(jax.vmap(train, in_axes=(0, None)))(keys, {"learning_rate": preset.lr})
+  returns = np.asarray(out["metrics"]["return"])
   assert returns.shape == (2, 60)
-  early, late = np.nanmean(returns[:, :3]), np.mean(returns[:, -10:])
+  early, late = np.nanmean(returns[:, :3]), np.nanmean(returns[:, -10:])
   assert early < 2 * RANDOM_CARTPOLE_RETURN
   assert late > 5 * RANDOM_CARTPOLE_RETURN, late
 
 
-@pytest.mark.timeout(180)
-def test_one_call_trains_seeds_lrs_and_both_optimizers():
-  config = PPOConfig(num_envs=2, num_steps=16, num_minibatches=2, num_epochs=1,
-                     num_levels=2, updates_per_level=2, hidden_sizes=(8,))
-  trains = {"adam": make_train(config, optax.adam),
-            "trac": make_train(config, lambda lr: trac_optax.trac(optax.adam(lr)))}
-
-  @jax.jit
-  def grid(rngs, lrs):
-    return {name: jax.vmap(jax.vmap(train, in_axes=(None, 0)), in_axes=(0, None))(rngs, lrs)
-            for name, train in trains.items()}
-
-  out = grid(jax.random.split(jax.random.key(1), 3), jnp.array([1e-3, 1e-2]))
-  for name in trains:
-    metrics = out[name]["metrics"]
-    for key in ("return", "level", "scale", "entropy", "value_loss"):
-      assert metrics[key].shape == (3, 2, 4), (name, key)
-    np.testing.assert_array_equal(metrics["level"][0, 0], [0, 0, 1, 1])
-  scale = np.asarray(out["trac"]["metrics"]["scale"])
+def test_one_call_trains_every_method_setting_and_seed():
+  config = PPOConfig(num_envs=2, num_steps=16, num_minibatches=2, num_epochs=1, probe_size=8)
+  tasks = shift_tasks("CartPole-v1", "offset", 2)
+  methods = [METHODS[name] for name in ("adam", "trac")]
+  grid = run_grid(tasks, Schedule.levels(2, 2), config, NetworkSpec("mlp", (8,)).build(2),
+                  methods, [1e-3, 1e-2], num_seeds=3, progress=False)
+  assert grid.devices == 1 and grid.runs == {"adam": 6, "trac": 6}
+  for name in ("adam", "trac"):
+    assert grid.configs[name] == [{"lr": 1e-3}, {"lr": 1e-2}]
+    for key, value in grid.metrics[name].items():
+      assert value.shape == (3, 2, 4), (name, key)
+    np.testing.assert_array_equal(grid.metrics[name]["task"][0, 0], [0, 0, 1, 1])
+  scale = grid.metrics["trac"]["scale"]
   assert np.all(np.isfinite(scale)) and np.all(scale >= 0) and np.any(scale > 0)
-  assert np.all(np.isnan(out["adam"]["metrics"]["scale"]))
+  assert np.all(np.isnan(grid.metrics["adam"]["scale"]))
+  # Paired seeds: the first update's rollout (before any optimizer step) is the same
+  # for every method and learning rate.
+  first = np.stack([grid.metrics[n]["return"][:, j, 0] for n in ("adam", "trac") for j in (0, 1)])
+  np.testing.assert_array_equal(first, np.broadcast_to(first[0], first.shape))
   # The learning rate is a traced argument: each lr gives its own run.
-  kernel = np.asarray(jax.tree.leaves(out["adam"]["params"])[-1])  # [seeds, lrs, ...]
-  assert not np.allclose(kernel[:, 0], kernel[:, 1])
+  assert not np.allclose(grid.metrics["adam"]["distance_from_init"][:, 0],
+                         grid.metrics["adam"]["distance_from_init"][:, 1])
+
+
+def test_level_change_shows_the_new_levels_observation():
+  # After a level change, the first action is taken on the new level's observation:
+  # the shift is applied to the state's unshifted observation.
+  tasks = shift_tasks("CartPole-v1", "offset", 2, scale=2.0)
+  params = tasks.sample_params(jax.random.key(3))
+  obs, state = tasks.env.reset(jax.random.key(0), params)
+  level_1 = tasks.set_task(params, 1)
+  np.testing.assert_allclose(tasks.observe(state, level_1), obs + params.offset[1], rtol=1e-6)
+  np.testing.assert_allclose(tasks.observe(state, params), obs, rtol=1e-6)
+
+
+def test_optimizer_may_be_a_plain_transformation():
+  config = dataclasses.replace(PRESETS["purejaxrl"].ppo, num_envs=2, num_steps=8,
+                               num_minibatches=1, num_epochs=1)
+  tasks = shift_tasks("Acrobot-v1")
+  train = make_train(config, tasks, NetworkSpec("mlp", (4,)).build(3), optax.sgd(0.1),
+                     Schedule.levels(1, 2))
+  out = jax.jit(train)(jax.random.key(0))
+  assert out["metrics"]["return"].shape == (2,)
+  assert float(out["metrics"]["distance_from_init"][-1]) > 0

@@ -1,0 +1,134 @@
+"""Actor-critic networks for PPO, and the plasticity diagnostics read from their hidden units.
+
+Both networks take a batch of observations `[B, *obs_shape]` and return a
+`distrax.Categorical` policy and the state values `[B]`. Every hidden layer's
+output (after its activation) is recorded with `sow` in the "activations"
+collection, which `dormant_fraction` reads.
+
+Initialisation is variance scaling (He for hidden layers, 0.01 for the policy
+head, 1 for the value head), not PureJaxRL's orthogonal one: orthogonal init runs a
+QR decomposition, which can deadlock jaxlib's CPU runtime under `vmap`.
+"""
+
+import dataclasses
+from typing import Sequence
+
+import distrax
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+ACTIVATIONS = {
+    "tanh": nn.tanh,
+    "relu": nn.relu,
+    "leaky_relu": lambda x: nn.leaky_relu(x, negative_slope=0.1),
+}
+_HIDDEN_INIT = nn.initializers.variance_scaling(2.0, "fan_in", "truncated_normal")
+
+
+def _head(size: int, scale: float) -> nn.Dense:
+  return nn.Dense(size, kernel_init=nn.initializers.variance_scaling(
+      scale, "fan_in", "truncated_normal"))
+
+
+class MLPActorCritic(nn.Module):
+  """Separate MLPs for the policy logits and the value, over the flattened observation."""
+
+  num_actions: int
+  hidden_sizes: Sequence[int] = (64, 64)
+  activation: str = "tanh"
+
+  @nn.compact
+  def __call__(self, obs: jax.Array):
+    act = ACTIVATIONS[self.activation]
+    x = obs.reshape(obs.shape[0], -1).astype(jnp.float32)
+
+    def mlp(x, name):
+      for i, size in enumerate(self.hidden_sizes):
+        x = act(nn.Dense(size, kernel_init=_HIDDEN_INIT, name=f"{name}_{i}")(x))
+        self.sow("activations", f"{name}_{i}_out", x)
+      return x
+
+    logits = _head(self.num_actions, 0.01)(mlp(x, "actor"))  # near-uniform initial policy
+    value = _head(1, 1.0)(mlp(x, "critic"))
+    return distrax.Categorical(logits=logits), jnp.squeeze(value, -1)
+
+
+class ConvActorCritic(nn.Module):
+  """A shared torso (one 3x3 convolution, one dense layer) with policy and value heads.
+
+  The MinAtar network of Young & Tian (2019): 16 3x3 filters with stride 1 and no
+  padding, then a dense layer of 128 units.
+  """
+
+  num_actions: int
+  channels: int = 16
+  hidden_size: int = 128
+  activation: str = "relu"
+
+  @nn.compact
+  def __call__(self, obs: jax.Array):
+    act = ACTIVATIONS[self.activation]
+    x = act(nn.Conv(self.channels, (3, 3), padding="VALID", kernel_init=_HIDDEN_INIT,
+                    name="conv")(obs.astype(jnp.float32)))
+    self.sow("activations", "conv_out", x)
+    x = act(nn.Dense(self.hidden_size, kernel_init=_HIDDEN_INIT,
+                     name="dense")(x.reshape(x.shape[0], -1)))
+    self.sow("activations", "dense_out", x)
+    logits = _head(self.num_actions, 0.01)(x)
+    value = _head(1, 1.0)(x)
+    return distrax.Categorical(logits=logits), jnp.squeeze(value, -1)
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkSpec:
+  """Plain data naming a network: `kind` ("mlp" or "cnn") and its sizes."""
+
+  kind: str = "mlp"
+  hidden_sizes: tuple[int, ...] = (64, 64)  # "mlp": per network (actor and critic)
+  activation: str = "tanh"
+  channels: int = 16  # "cnn": convolution filters
+  hidden_size: int = 128  # "cnn": units of the dense layer
+
+  def build(self, num_actions: int) -> nn.Module:
+    if self.kind == "mlp":
+      return MLPActorCritic(num_actions, tuple(self.hidden_sizes), self.activation)
+    if self.kind == "cnn":
+      return ConvActorCritic(num_actions, self.channels, self.hidden_size, self.activation)
+    raise ValueError(f"unknown network kind {self.kind!r}; expected 'mlp' or 'cnn'")
+
+  def describe(self) -> str:
+    if self.kind == "mlp":
+      return (f"MLP {'x'.join(map(str, self.hidden_sizes))} {self.activation}, "
+              "actor and critic separate")
+    return (f"CNN: conv {self.channels}x3x3, dense {self.hidden_size}, {self.activation}, "
+            "shared torso")
+
+
+def dormant_fraction(activations: dict, tau: float) -> jax.Array:
+  """The fraction of hidden units that are tau-dormant on a batch (ReDo's score).
+
+  Unit i of a layer has the score s_i = E|h_i| / ((1/H) sum_k E|h_k|), the
+  expectation over the batch (and, for a convolution, over positions: a unit is a
+  channel); it is dormant when s_i <= tau. With tau = 0 that is a unit whose
+  output is exactly 0 on the whole batch (a dead ReLU).
+
+  Args:
+    activations: the "activations" collection of a network's `apply(...,
+      mutable="activations")`: layer name -> tuple of `[B, ..., units]` arrays.
+    tau: the threshold.
+
+  Returns:
+    Dormant units over all units of all layers, a float32 scalar.
+
+  References:
+    Sokar, Agarwal, Castro & Evci, `The Dormant Neuron Phenomenon in Deep
+    Reinforcement Learning <https://arxiv.org/abs/2302.12902>`_, ICML 2023.
+  """
+  dormant, total = 0, 0
+  for (h,) in jax.tree.leaves(activations, is_leaf=lambda x: isinstance(x, tuple)):
+    mean_abs = jnp.mean(jnp.abs(h).reshape(-1, h.shape[-1]), axis=0)
+    score = mean_abs / jnp.maximum(jnp.mean(mean_abs), jnp.finfo(jnp.float32).tiny)
+    dormant = dormant + jnp.sum(score <= tau)
+    total += h.shape[-1]
+  return jnp.asarray(dormant, jnp.float32) / total

@@ -1,0 +1,43 @@
+"""Named PPO settings: PPO's hyperparameters, the network and the default learning rate."""
+
+import dataclasses
+
+from examples.networks import NetworkSpec
+from examples.ppo import PPOConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+  ppo: PPOConfig
+  network: NetworkSpec
+  lr: float  # default learning rate of Adam and of TRAC's inner Adam
+  about: str
+
+
+PRESETS = {
+    # The TRAC paper's Gym-control setting (its reference notebook): 3x128
+    # LeakyReLU(0.1) networks, lr 1e-2, 5 epochs of minibatches of 32, rewards / 20,
+    # no gradient clipping, no learning-rate annealing.
+    "paper": Preset(
+        PPOConfig(num_epochs=5, num_minibatches=16, max_grad_norm=None, reward_scale=1 / 20),
+        NetworkSpec("mlp", (128, 128, 128), "leaky_relu"),
+        lr=1e-2,
+        about="the TRAC paper's Gym-control PPO"),
+    # PureJaxRL's CartPole PPO, with separate 2x64 tanh actor and critic.
+    "purejaxrl": Preset(PPOConfig(), NetworkSpec("mlp", (64, 64), "tanh"), lr=2.5e-4,
+                        about="PureJaxRL's CartPole PPO"),
+    # PureJaxRL's MinAtar PPO (64 envs x 128 steps, 4 epochs x 8 minibatches, 2x64 ReLU
+    # MLPs over the flattened grid, global-norm clip 0.5), without its learning-rate
+    # annealing (a lifelong run has no end to anneal towards).
+    "minatar": Preset(
+        PPOConfig(num_envs=64, num_steps=128, num_epochs=4, num_minibatches=8),
+        NetworkSpec("mlp", (64, 64), "relu"),
+        lr=1e-3,
+        about="PureJaxRL's MinAtar PPO, MLP"),
+    # The same PPO with MinAtar's convolutional network (Young & Tian 2019).
+    "minatar-cnn": Preset(
+        PPOConfig(num_envs=64, num_steps=128, num_epochs=4, num_minibatches=8),
+        NetworkSpec("cnn", activation="relu"),
+        lr=1e-3,
+        about="PureJaxRL's MinAtar PPO, CNN"),
+}
