@@ -252,12 +252,14 @@ def test_scheduled_s_prev_matches_trac_rebuilt_with_each_value():
   schedule = lambda count: 1e-8 * 10.0 ** jnp.minimum(count, 4)
   injected = optax.inject_hyperparams(trac)(inner=optax.adam(1e-1), s_prev=schedule)
   got, state = _steps(injected, injected.init(params), params, 8)
-  # By hand: the value the schedule gives at step t, in a trac built with it.
+  # By hand: the value the schedule gives at step t, in a trac built with it (one
+  # compilation, with s_prev an argument).
+  by_hand = jax.jit(lambda g, s, p, s_prev: trac(optax.adam(1e-1), s_prev=s_prev).update(g, s, p))
   inner_state, expected = trac(optax.adam(1e-1)).init(params), params
   for t in range(8):
-    s_prev = 1e-8 * 10.0 ** min(t, 4)
-    expected, inner_state = _steps(trac(optax.adam(1e-1), s_prev=s_prev), inner_state,
-                                   expected, 1)
+    s_prev = jnp.float32(1e-8 * 10.0 ** min(t, 4))
+    expected, inner_state = _steps(None, inner_state, expected, 1,
+                                   update=lambda g, s, p, s_prev=s_prev: by_hand(g, s, p, s_prev))
   jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5), got, expected)
   np.testing.assert_allclose(get_scale(state), get_scale(inner_state), rtol=1e-5)
   unscheduled, _ = _steps(trac(optax.adam(1e-1)), trac(optax.adam(1e-1)).init(params), params, 8)
