@@ -266,6 +266,20 @@ def test_scheduled_s_prev_matches_trac_rebuilt_with_each_value():
   assert not np.allclose(got["w"], unscheduled["w"], rtol=1e-3)  # the schedule mattered
 
 
+def test_inject_hyperparams_passes_reference_and_a_string_delta_dtype_through():
+  params = {"w": jnp.ones(3, jnp.bfloat16)}
+  opt = optax.inject_hyperparams(trac)(inner=optax.adam(1e-3), reference="stored",
+                                       delta_dtype="float32")
+  state = jax.jit(opt.init)(params)
+  _, state = jax.jit(opt.update)(params, state, params)
+  assert set(state.hyperparams) == {"s_prev", "eps"}
+  assert state.inner_state.delta["w"].dtype == jnp.float32
+  assert state.inner_state.theta_ref["w"].dtype == jnp.bfloat16
+  # A dtype class is callable: inject_hyperparams takes it for a schedule, and says so.
+  with pytest.raises(ValueError, match="as a string"):
+    optax.inject_hyperparams(trac)(inner=optax.adam(1e-3), delta_dtype=jnp.float32).init(params)
+
+
 def test_injected_bad_values_raise_where_concrete():
   params = {"w": jnp.ones(3)}
   with pytest.raises(ValueError, match="s_prev"):

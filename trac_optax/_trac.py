@@ -83,8 +83,18 @@ def _validate(inner, betas, s_prev, eps, delta_dtype, reference) -> tuple[float,
       raise ValueError(f"trac: every beta must lie in (0, 1], got {b!r} in {betas}.")
   _check_number("s_prev", s_prev, lambda x: math.isfinite(x) and x > 0, "a finite number > 0")
   _check_number("eps", eps, lambda x: math.isfinite(x) and x >= 0, "a finite number >= 0")
-  if delta_dtype is not None and not jnp.issubdtype(jnp.dtype(delta_dtype), jnp.floating):
-    raise ValueError(f"trac: `delta_dtype` must be a float dtype, got {delta_dtype!r}.")
+  if delta_dtype is not None:
+    message = (f"trac: `delta_dtype` must be a float dtype, got {delta_dtype!r} (under "
+               "optax.inject_hyperparams, give it as a string such as 'float32' or name it in "
+               "static_args: a dtype class is callable and is taken for a schedule).")
+    if isinstance(delta_dtype, (jax.Array, np.ndarray, np.generic)):  # a value, not a dtype
+      raise ValueError(message)
+    try:
+      dtype = jnp.dtype(delta_dtype)
+    except (TypeError, ValueError) as e:
+      raise ValueError(message) from e
+    if not jnp.issubdtype(dtype, jnp.floating):
+      raise ValueError(message)
   if not (isinstance(reference, str) and reference in _REFERENCES):
     raise ValueError(
         f"trac: `reference` must be one of {', '.join(map(repr, _REFERENCES))}, got {reference!r}.")
@@ -175,6 +185,8 @@ def trac(
       ``s_prev``.
     delta_dtype: dtype of :math:`\Delta` in the state (default: each param's
       dtype); e.g. ``jnp.float32`` to accumulate bf16 models' steps exactly.
+      Under ``optax.inject_hyperparams`` give it as a string (``'float32'``):
+      a dtype class is callable, and would be taken for a schedule.
     reference: how :math:`\theta_{ref}` is kept. ``"implied"`` (default):
       :math:`\theta_t - S_t \Delta_t`, no memory, exact as long as nothing
       but this transformation's updates moves the params; :math:`\theta_{ref}`
