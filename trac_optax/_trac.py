@@ -19,9 +19,7 @@ _SIGMA_0 = 1e-8  # the reference's initial sigma, kept for parity
 _NO_PARAMS = (
     "trac: `update` needs the current params (TRAC returns the step to theta_ref + S Delta "
     "from them): call `opt.update(grads, state, params)`.")
-
-
-_REFERENCES = ("implied", "stored")
+_REFERENCES = ("implied", "stored")  # where theta_ref lives, see trac's `reference`
 
 
 class TracState(NamedTuple):
@@ -53,7 +51,7 @@ def _check_number(name, value, valid, requirement) -> None:
   message = f"trac: `{name}` must be {requirement}, got {value!r}."
   try:
     ndim = np.ndim(value)
-  except Exception as e:  # e.g. an object numpy cannot make an array of
+  except (TypeError, ValueError) as e:  # an object numpy cannot make an array of
     raise ValueError(message) from e
   if ndim != 0:
     raise ValueError(f"trac: `{name}` must be a scalar, got shape {np.shape(value)}.")
