@@ -73,6 +73,12 @@ class Progress:
           f"{self.task_names[task]}, {now - self.start:.0f}s{eta}", file=sys.stderr, flush=True)
 
 
+def seed_key_array(seed: int, num_seeds: int) -> jax.Array:
+  """The keys of seeds 0..num_seeds-1: seed i's is `fold_in(key(seed), i)`."""
+  base = jax.random.key(seed)
+  return jax.vmap(lambda i: jax.random.fold_in(base, i))(jnp.arange(num_seeds))
+
+
 def device_mesh(num_devices: Optional[int] = None) -> Optional[Mesh]:
   """A one-axis mesh "runs" over the first `num_devices` devices (default: all).
 
@@ -106,14 +112,15 @@ def run_grid(
     methods: the methods to run, each over `method.configs(lrs)`.
     lrs: the learning rates.
     num_seeds: seeds per method and setting.
-    seed: base random seed; seed i's key is `split(key(seed), num_seeds)[i]`.
+    seed: base random seed; seed i's key is `fold_in(key(seed), i)`, the same
+      whatever the number of seeds, methods, settings or devices.
     progress: print a progress line every `config.progress_every` updates.
     mesh: a `device_mesh`, or None for one device.
 
   Returns:
     A `Grid`.
   """
-  seed_keys = jax.random.split(jax.random.key(seed), num_seeds)
+  seed_keys = seed_key_array(seed, num_seeds)
   num_devices = 1 if mesh is None else mesh.size
   trains, inputs, configs, runs = {}, {}, {}, {}
   for method in methods:
@@ -130,7 +137,10 @@ def run_grid(
     run_seed, run_setting = run // len(settings), run % len(settings)
     hparams = {name: np.asarray([settings[s][name] for s in run_setting], np.float32)
                for name in settings[0]}
-    inputs[method.name] = (seed_keys[run_seed], hparams)
+    keys = seed_keys[run_seed]
+    if method.needs_key:  # a key of the run's own, the same for every setting of a seed
+      hparams["key"] = jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys)
+    inputs[method.name] = (keys, hparams)
     configs[method.name], runs[method.name] = settings, num_runs
 
   def grid(inputs):

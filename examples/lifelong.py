@@ -212,7 +212,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   grid = run_grid(tasks, schedule, config, preset.network.build(tasks.num_actions), methods,
                   lrs, args.seeds, args.seed, progress=args.progress_every > 0, mesh=args.mesh)
   wall = time.perf_counter() - start
-  summary = report.summarize(grid, tasks, schedule)
+  summary = report.add_tuning_cost(report.summarize(grid, tasks.task_names, tasks.name,
+                                                   schedule))
   if writer:
     save(out, grid, summary, schedule, config.steps_per_update, {
         "command": command,
@@ -243,10 +244,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   return {"out": out, "grid": grid, "summary": summary}
 
 
-def print_tables(summary: dict, seeds: int, wall: float, command: str):
+def print_tables(summary: dict, seeds: int, wall: Optional[float], command: str):
   normalized = summary["score"] == "normalized"
-  print(f"\nMean return per segment [95% interval over {seeds} seeds]; {wall:.0f}s incl. "
-        f"compilation; {command}")
+  timing = "" if wall is None else f"; {wall:.0f}s incl. compilation"
+  print(f"\nMean return per segment [95% interval over {seeds} seeds]{timing}; {command}")
   print(report.segment_table(summary))
   if normalized:
     print("\nNormalized return (over a fresh network trained on the game for as many steps: "

@@ -13,6 +13,9 @@ from typing import Callable
 import optax
 
 import trac_optax
+from examples.remedies import l2_init, shrink_perturb
+
+SHRINK_PERTURB_EVERY = 1000  # optimizer steps between two shrink-and-perturbs, fixed a priori
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +34,9 @@ class Method:
     reset_at_switch: an oracle that re-initialises the network and the optimizer
       state whenever the task changes (it knows when that happens; the others
       do not).
+    needs_key: `make` also takes `key`, a PRNG key of the run's own (derived from
+      its seed's key, so it is the same for every setting of the seed).
+    about: one line on what the method is, for the README and `--help`.
   """
 
   name: str
@@ -39,6 +45,8 @@ class Method:
   make: Callable[..., optax.GradientTransformation]
   grid: tuple[tuple[str, tuple[float, ...]], ...] = ()
   reset_at_switch: bool = False
+  needs_key: bool = False
+  about: str = ""
 
   def configs(self, lrs) -> list[dict[str, float]]:
     """Every setting of the method's grid: {"lr": ..., **the grid's names}."""
@@ -59,8 +67,36 @@ def _trac(lr):
   return trac_optax.trac(optax.adam(lr))
 
 
+def _adam_ns(lr):
+  return optax.adam(lr, b1=0.99, b2=0.99)
+
+
+def _mechanic(lr):
+  return optax.contrib.mechanize(optax.adam(lr))
+
+
+def _l2_init(lr, strength):
+  return optax.chain(l2_init(strength), optax.adam(lr))
+
+
+def _shrink_perturb(lr, shrink, noise, key):
+  return optax.chain(optax.adam(lr), shrink_perturb(shrink, noise, SHRINK_PERTURB_EVERY, key))
+
+
 METHODS = {m.name: m for m in [
-    Method("adam", "Adam", "Blues", _adam),
-    Method("trac", "TRAC(Adam)", "Reds", _trac),
-    Method("reset", "Adam, reset at switch (oracle)", "Greens", _adam, reset_at_switch=True),
+    Method("adam", "Adam", "Blues", _adam, about="optax.adam(lr)"),
+    Method("trac", "TRAC(Adam)", "Reds", _trac, about="trac_optax.trac(optax.adam(lr))"),
+    Method("reset", "Adam, reset at switch (oracle)", "Greens", _adam, reset_at_switch=True,
+           about="optax.adam(lr); network and Adam state re-initialised when the task changes"),
+    Method("adam_ns", "Adam, b1 = b2 = 0.99", "Purples", _adam_ns,
+           about="optax.adam(lr, b1=0.99, b2=0.99), Dohare et al.'s non-stationary Adam"),
+    Method("mechanic", "Mechanic(Adam)", "Oranges", _mechanic,
+           about="optax.contrib.mechanize(optax.adam(lr)), TRAC's sibling tuner"),
+    Method("l2_init", "Adam + L2 to init", "YlOrBr", _l2_init,
+           grid=(("strength", (1e-4, 1e-3, 1e-2, 1e-1)),),
+           about="g + strength (theta - theta_0), then Adam (regenerative regularisation)"),
+    Method("shrink_perturb", "Adam + shrink & perturb", "Greys", _shrink_perturb,
+           grid=(("shrink", (0.6, 0.8, 0.95)), ("noise", (1e-3, 1e-2))), needs_key=True,
+           about=f"Adam, then every {SHRINK_PERTURB_EVERY} optimizer steps "
+                 "theta <- shrink theta + noise eps"),
 ]}

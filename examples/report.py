@@ -15,7 +15,7 @@ import PIL.Image  # noqa: E402  (matplotlib's own dependency)
 from examples import stats  # noqa: E402
 from examples.grid import Grid  # noqa: E402
 from examples.methods import METHODS  # noqa: E402
-from examples.tasks import Schedule, TaskSet  # noqa: E402
+from examples.tasks import Schedule  # noqa: E402
 
 # ---------------------------------------------------------------------------
 # Summary
@@ -27,14 +27,23 @@ def segment_name(task_names: Sequence[str], seg, cycles: int) -> str:
   return f"{name} c{seg.visit + 1}" if cycles > 1 else name
 
 
-def summarize(grid: Grid, tasks: TaskSet, schedule: Schedule) -> dict[str, Any]:
-  """Everything the tables, files and figures report, as plain data (see README)."""
+def summarize(grid: Grid, task_names: Sequence[str], title: str,
+              schedule: Schedule) -> dict[str, Any]:
+  """Everything the tables, files and figures report, as plain data.
+
+  Args:
+    grid: the metrics of every method, setting and seed.
+    task_names: the name of each task, in task order.
+    title: what the tasks are (`TaskSet.name`).
+    schedule: the schedule the grid was trained on.
+  """
   segments = schedule.segments()
+  num_tasks = len(task_names)
   cycles = schedule.num_cycles
   seg_returns = {name: stats.segment_returns(m, schedule) for name, m in grid.metrics.items()}
   denominators = None
-  if "reset" in seg_returns and tasks.num_tasks > 1 and cycles > 1:
-    denominators = stats.yardstick(seg_returns["reset"], schedule, tasks.num_tasks)
+  if "reset" in seg_returns and num_tasks > 1 and cycles > 1:
+    denominators = stats.yardstick(seg_returns["reset"], schedule, num_tasks)
   normalized = {name: stats.normalize(r, schedule, denominators)
                 for name, r in seg_returns.items()}
   score_kind = "normalized" if denominators is not None else "return"
@@ -64,7 +73,7 @@ def summarize(grid: Grid, tasks: TaskSet, schedule: Schedule) -> dict[str, Any]:
         mean, half = stats.mean_ci(per_seed)
         row = {
             "method": name, "setting": j, **{f"hp_{k}": v for k, v in setting.items()},
-            "segment": i, "task": "all" if seg is None else tasks.task_names[seg.task],
+            "segment": i, "task": "all" if seg is None else task_names[seg.task],
             "visit": "all" if seg is None else seg.visit + 1,
             "mean_return": float(mean), "ci95_low": float(mean - half),
             "ci95_high": float(mean + half), "seeds": int(per_seed.shape[0]),
@@ -78,34 +87,51 @@ def summarize(grid: Grid, tasks: TaskSet, schedule: Schedule) -> dict[str, Any]:
                       "norm_per_seed": [float(v) for v in per_seed]})
         rows.append(row)
       if cycles > 1:
-        for task in range(tasks.num_tasks):
+        for task in range(num_tasks):
           visits = [i for i, seg in enumerate(segments) if seg.task == task]
           if len(visits) >= 2:
             ratio, low, high = stats.bootstrap_ratio(returns[:, j, visits[1]],
                                                      returns[:, j, visits[0]])
-            ratios.append({"method": name, "setting": j, "task": tasks.task_names[task],
+            ratios.append({"method": name, "setting": j, "task": task_names[task],
                            "ratio": ratio, "ci95_low": low, "ci95_high": high})
       ends = {key: stats.at_segment_ends(grid.metrics[name][key][:, j], schedule)
               for key in stats.DIAGNOSTICS}
       for i, seg in enumerate(segments):
         diagnostics.append({
-            "method": name, "setting": j, "segment": i, "task": tasks.task_names[seg.task],
+            "method": name, "setting": j, "segment": i, "task": task_names[seg.task],
             "visit": seg.visit + 1,
             **{key: _nanmean(value[:, i]) for key, value in ends.items()}})
   return {
-      "tasks": tasks.name,
-      "task_names": list(tasks.task_names),
-      "segments": [{"task": tasks.task_names[s.task], "visit": s.visit + 1, "start": s.start,
-                    "stop": s.stop, "name": segment_name(tasks.task_names, s, cycles)}
+      "tasks": title,
+      "task_names": list(task_names),
+      "segments": [{"task": task_names[s.task], "visit": s.visit + 1, "start": s.start,
+                    "stop": s.stop, "name": segment_name(task_names, s, cycles)}
                    for s in segments],
       "yardstick": None if denominators is None else dict(
-          zip(tasks.task_names, [float(d) for d in denominators])),
+          zip(task_names, [float(d) for d in denominators])),
       "score": score_kind,
       "methods": methods,
       "rows": rows,
       "cycle_ratios": ratios,
       "diagnostics_at_segment_end": diagnostics,
   }
+
+
+def add_tuning_cost(summary: dict, lr_from_adam: Sequence[str] = ()) -> dict:
+  """Adds to each method how many settings it took to tune, and its expected best-of-k.
+
+  Args:
+    summary: from `summarize`; changed in place and returned.
+    lr_from_adam: methods run at the learning rate found best for Adam, so that
+      tuning them also took Adam's learning-rate sweep; their count includes it.
+  """
+  adam = summary["methods"].get("adam")
+  for name, m in summary["methods"].items():
+    borrowed = adam["configurations"] if name in lr_from_adam and adam else 0
+    m["configurations_tried"] = m["configurations"] + borrowed
+    m["lr_from_adam"] = bool(borrowed)
+    m["best_of_k"] = [float(v) for v in stats.expected_best_of_k(m["whole_run"])]
+  return summary
 
 
 def _nanmean(x: np.ndarray) -> float:
@@ -182,7 +208,10 @@ def best_table(summary: dict, markdown: bool = False) -> str:
   lines = []
   for name, m in summary["methods"].items():
     best, median = whole[(name, m["best"])], whole[(name, m["median"])]
-    lines.append([m["label"], str(m["configurations"]), _setting_label(summary, name, m["best"]),
+    tried = str(m["configurations"])
+    if m.get("lr_from_adam"):
+      tried += f" + {m['configurations_tried'] - m['configurations']} (Adam's lr sweep)"
+    lines.append([m["label"], tried, _setting_label(summary, name, m["best"]),
                   _fmt(best[key], best[low], best[high], digits),
                   _setting_label(summary, name, m["median"]),
                   _fmt(median[key], median[low], median[high], digits),
@@ -383,4 +412,37 @@ def plot_sweep(path: str, summary: dict):
   ax.set_title(f"{summary['tasks']}: mean and 95% interval over seeds", fontsize=9)
   ax.grid(alpha=0.3)
   ax.legend(fontsize=8)
+  _save(fig, path)
+
+
+def plot_tuning_cost(path: str, summary: dict, untuned: dict[str, int]):
+  """Whole-run score against the number of settings tried (expected best of k).
+
+  Args:
+    untuned: methods drawn as one point (TRAC at its default), name -> setting.
+  """
+  fig, ax = plt.subplots(figsize=(6.5, 4.2))
+  whole = {(r["method"], r["setting"]): r for r in summary["rows"] if r["segment"] == "all"}
+  key, low, high = (("normalized", "norm_ci95_low", "norm_ci95_high")
+                    if summary["score"] == "normalized" else ("mean_return", "ci95_low",
+                                                              "ci95_high"))
+  for name, m in summary["methods"].items():
+    color = _color(name, 0, 1)
+    if name in untuned:
+      r = whole[(name, untuned[name])]
+      ax.errorbar([1], [r[key]], yerr=[[r[key] - r[low]], [r[high] - r[key]]], fmt="*",
+                  ms=14, color=color, capsize=3,
+                  label=f"{m['label']}, {_setting_label(summary, name, untuned[name])} (default)")
+      continue
+    offset = m["configurations_tried"] - m["configurations"]
+    k = np.arange(1, m["configurations"] + 1) + offset
+    ax.plot(k, m["best_of_k"], "o-", color=color, ms=4, label=m["label"]
+            + (" (lr from Adam's sweep)" if offset else ""))
+  ax.set_xscale("log", base=2)
+  ax.set_xlabel("settings tried (expected best of k drawn from the grid)")
+  ax.set_ylabel("whole-run normalized return" if summary["score"] == "normalized"
+                else "whole-run return")
+  ax.set_title(f"{summary['tasks']}: tuning cost; mean over seeds", fontsize=9)
+  ax.grid(alpha=0.3)
+  ax.legend(fontsize=7)
   _save(fig, path)

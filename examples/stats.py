@@ -14,6 +14,7 @@ learning rate where that average is highest (the strongest yardstick the grid
 offers). The whole-run normalised return is the mean over segments.
 """
 
+import math
 import warnings
 from typing import Optional, Sequence
 
@@ -151,3 +152,24 @@ def normalize(segments: np.ndarray, schedule: Schedule,
   per_segment = np.asarray([denominators[seg.task] for seg in schedule.segments()])
   with np.errstate(all="ignore"):
     return segments / per_segment
+
+
+def expected_best_of_k(means: Sequence[float]) -> np.ndarray:
+  """Expected score of the best of k settings tried at random from a grid, k = 1..n.
+
+  The settings are ranked by `means` (their mean over seeds, higher is better);
+  trying k of the n without replacement and keeping the best gives, in
+  expectation, sum_i P(setting i is the best of the k) means_i, with
+  P = C(n - r_i, k - 1) / C(n, k) for the setting of rank r_i (1 = best).
+  k = n is the best-tuned score; k = 1 the grid's mean.
+
+  Returns:
+    [n] floats (NaN means are left out of the grid).
+  """
+  ranked = np.sort(np.asarray([m for m in means if np.isfinite(m)], float))[::-1]
+  n = len(ranked)
+  out = []
+  for k in range(1, n + 1):
+    weights = np.asarray([math.comb(n - r, k - 1) for r in range(1, n + 1)], float)
+    out.append(float(np.dot(weights, ranked) / math.comb(n, k)))
+  return np.asarray(out)

@@ -1,0 +1,114 @@
+"""Puts the run folders of one lifelong setting side by side: one summary, tables and figures.
+
+    python -m examples.combine runs/main runs/remedies --lr-from-adam l2_init shrink_perturb \\
+        --out runs/comparison
+
+Runs of the same tasks, schedule, PPO, network, seeds and base seed (so seed i
+is the same seed in every folder and comparisons stay paired) are merged
+method by method, as if they had been one grid: e.g. a main run over a
+learning-rate grid and a run of remedies at the learning rate Adam did best
+with. The folder gets the tables (printed), segments.csv, results.json,
+curves.png, diagnostics.png, sweep.png and tuning_cost.png (whole-run score
+against the number of settings tried; TRAC at its default learning rate is one
+point).
+"""
+
+import os
+
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
+
+import argparse  # noqa: E402
+import shlex  # noqa: E402
+import sys  # noqa: E402
+from typing import Optional, Sequence  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from examples import lifelong, report  # noqa: E402
+from examples.grid import Grid  # noqa: E402
+from examples.presets import PRESETS  # noqa: E402
+
+# What must agree between the folders for their seeds to be the same runs.
+_SAME = ("tasks", "task_names", "schedule", "ppo", "network", "seeds", "seed", "shift")
+
+
+def merge(folders: Sequence[str]) -> tuple[Grid, dict, object, int]:
+  """The grids of `folders` as one, with the first folder's description.
+
+  Raises:
+    ValueError: the folders differ in what `_SAME` lists, or a method appears twice.
+  """
+  grids = [lifelong.load(folder) for folder in folders]
+  _, first, schedule, steps_per_update = grids[0]
+  metrics, configs, runs = {}, {}, {}
+  for folder, (grid, saved, _, _) in zip(folders, grids):
+    for key in _SAME:
+      if saved.get(key) != first.get(key):
+        raise ValueError(f"{folder} differs from {folders[0]} in {key!r}: "
+                         f"{saved.get(key)!r} vs {first.get(key)!r}")
+    for name in grid.metrics:
+      if name in metrics:
+        raise ValueError(f"method {name!r} is in more than one folder ({folder})")
+      metrics[name], configs[name], runs[name] = grid.metrics[name], grid.configs[name], \
+          grid.runs[name]
+  devices = max(saved["devices"] for _, saved, _, _ in grids)
+  return Grid(metrics, configs, devices, runs), first, schedule, steps_per_update
+
+
+def untuned_setting(summary: dict, name: str, default_lr: float) -> int:
+  """The setting of `name` at `default_lr` if it was run, else its median setting."""
+  for j, setting in enumerate(summary["methods"][name]["settings"]):
+    if np.isclose(setting["lr"], default_lr):
+      return j
+  return summary["methods"][name]["median"]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> dict:
+  parser = lifelong._Parser(prog="python -m examples.combine", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+  parser.add_argument("folders", nargs="+", help="run folders written by examples.lifelong")
+  parser.add_argument("--out", required=True, help="output folder")
+  parser.add_argument("--lr-from-adam", nargs="*", default=[], metavar="METHOD",
+                      help="methods run at the learning rate Adam did best with: their "
+                      "tuning cost includes Adam's sweep")
+  parser.add_argument("--default-lr", type=float, default=None,
+                      help="TRAC's untuned learning rate, its one point in tuning_cost.png "
+                      "(default: the preset's)")
+  args = parser.parse_args(argv)
+  for folder in args.folders:
+    if not os.path.isfile(os.path.join(folder, "results.json")):
+      parser.error(f"{folder} has no results.json (not a run folder of examples.lifelong)")
+  try:
+    grid, saved, schedule, steps_per_update = merge(args.folders)
+  except ValueError as error:
+    parser.error(str(error))
+  unknown = [m for m in args.lr_from_adam if m not in grid.metrics]
+  if unknown:
+    parser.error(f"--lr-from-adam: {unknown[0]!r} is in none of the folders")
+
+  summary = report.summarize(grid, saved["task_names"], saved["tasks"], schedule)
+  report.add_tuning_cost(summary, args.lr_from_adam)
+  default_lr = args.default_lr or PRESETS[saved["preset"]].lr
+  untuned = ({"trac": untuned_setting(summary, "trac", default_lr)}
+             if "trac" in summary["methods"] else {})
+  os.makedirs(args.out, exist_ok=True)
+  command = "python -m examples.combine" + "".join(
+      " " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+  about = {key: saved[key] for key in saved if key not in ("summary", "configs", "command",
+                                                            "methods", "lrs", "runs",
+                                                            "wall_time_s")}
+  about.update({"command": command, "folders": list(args.folders),
+                "commands": [lifelong.load(f)[1]["command"] for f in args.folders],
+                "methods": list(grid.metrics), "lr_from_adam": args.lr_from_adam,
+                "untuned": {name: summary["methods"][name]["settings"][j]
+                            for name, j in untuned.items()}})
+  lifelong.save(args.out, grid, summary, schedule, steps_per_update, about)
+  report.plot_tuning_cost(os.path.join(args.out, "tuning_cost.png"), summary, untuned)
+  lifelong.print_tables(summary, saved["seeds"], None, command)
+  print(f"\nWrote {args.out}/: curves.png, diagnostics.png, sweep.png, tuning_cost.png, "
+        "segments.csv, results.json, curves.npz")
+  return {"summary": summary, "grid": grid}
+
+
+if __name__ == "__main__":
+  main()
