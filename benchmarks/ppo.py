@@ -5,7 +5,8 @@
 The PPO of ``examples/ppo.py`` (PureJaxRL-style, the whole run one jitted
 ``lax.scan``) on CartPole-v1 with its "purejaxrl" preset: 4 envs x 128 steps per
 update, 4 epochs of 4 minibatches, lr 2.5e-4, global-norm clip 0.5, 2x64 tanh
-actor and critic, one level (no shift). Three measurements, each interleaved
+actor and critic, one level (no shift), with its per-update plasticity
+diagnostics (dormant units, norms) included. Three measurements, each interleaved
 with warm-up rounds dropped and compile time taken separately:
 
 1. one seed, ``--steps`` environment steps, ``jit(train)``: env steps/s of adam,
@@ -30,23 +31,44 @@ import sys
 import gymnax
 import jax
 import jax.numpy as jnp
-import optax
 from gymnax.wrappers import LegacyStepAPIWrapper
 
-import trac_optax
 from benchmarks import _timing
-from examples import ppo
+from examples.methods import METHODS
+from examples.ppo import make_train
+from examples.presets import PRESETS, Preset
+from examples.shifts import shift_tasks
+from examples.tasks import Schedule, TaskSet
 
-OPTIMIZERS = {
-    "adam": lambda lr: optax.adam(lr),
-    "trac": lambda lr: trac_optax.trac(optax.adam(lr)),
-}
+OPTIMIZERS = ("adam", "trac")  # names in examples.methods.METHODS
 
 
-def ppo_config(env_steps: int) -> ppo.PPOConfig:
-  base = ppo.PRESETS["purejaxrl"]
-  updates = max(1, env_steps // base.steps_per_update)
-  return dataclasses.replace(base, num_levels=1, updates_per_level=updates)
+@dataclasses.dataclass(frozen=True)
+class Setting:
+  """What one throughput measurement trains: tasks, PPO preset, number of updates."""
+
+  tasks: TaskSet
+  preset: Preset
+  num_updates: int
+  rejax_env: tuple  # (gymnax env, env params) for rejax: the same game and action set
+
+  @property
+  def env_steps(self) -> int:
+    return self.num_updates * self.preset.ppo.steps_per_update
+
+
+def cartpole(env_steps: int) -> Setting:
+  preset = PRESETS["purejaxrl"]
+  return Setting(shift_tasks("CartPole-v1"), preset,
+                 max(1, env_steps // preset.ppo.steps_per_update), gymnax.make("CartPole-v1"))
+
+
+def ours(setting: Setting, method: str):
+  """Our PPO ``train(rng)`` for one method at the preset's learning rate."""
+  train = make_train(setting.preset.ppo, setting.tasks,
+                     setting.preset.network.build(setting.tasks.num_actions),
+                     METHODS[method].make, Schedule.levels(1, setting.num_updates))
+  return lambda rng: train(rng, {"lr": setting.preset.lr})
 
 
 class _RejaxEnv(LegacyStepAPIWrapper):
@@ -61,31 +83,34 @@ class _RejaxEnv(LegacyStepAPIWrapper):
     return self
 
 
-def rejax_train(config: ppo.PPOConfig):
-  """rejax's PPO ``train(rng)`` at the configuration of ``config``."""
+def rejax_train(setting: Setting):
+  """rejax's PPO ``train(rng)`` on the same environment, at the same configuration."""
   from rejax import PPO  # optional dependency, imported only when rejax is measured
 
-  env, env_params = gymnax.make(config.env_name)
-  if config.hidden_sizes != (64, 64) or config.activation != "tanh":
-    raise ValueError("rejax is only configured here for the 2x64 tanh preset")
+  config, network = setting.preset.ppo, setting.preset.network
+  if network.kind != "mlp":
+    raise ValueError("rejax is only configured here for the MLP presets")
+  env, env_params = setting.rejax_env
   algo = PPO.create(
       env=_RejaxEnv(env), env_params=env_params,
       num_envs=config.num_envs, num_steps=config.num_steps,
       num_epochs=config.num_epochs, num_minibatches=config.num_minibatches,
-      learning_rate=config.lr, max_grad_norm=config.max_grad_norm, gamma=config.gamma,
+      learning_rate=setting.preset.lr, max_grad_norm=config.max_grad_norm, gamma=config.gamma,
       gae_lambda=config.gae_lambda, clip_eps=config.clip_eps, ent_coef=config.ent_coef,
-      vf_coef=config.vf_coef, agent_kwargs={"activation": "tanh"},
+      vf_coef=config.vf_coef,
+      agent_kwargs={"activation": network.activation,
+                    "hidden_layer_sizes": tuple(network.hidden_sizes)},
       # One evaluation period spanning the whole run, and a no-op evaluation.
-      total_timesteps=config.total_env_steps, eval_freq=config.total_env_steps,
+      total_timesteps=setting.env_steps, eval_freq=setting.env_steps,
       skip_initial_evaluation=True)
   algo = algo.replace(eval_callback=lambda algo, ts, rng: jnp.zeros(()))
   return algo.train
 
 
-def _candidates(config: ppo.PPOConfig, with_rejax: bool) -> dict:
-  trains = {name: ppo.make_train(config, opt) for name, opt in OPTIMIZERS.items()}
+def candidates(setting: Setting, with_rejax: bool) -> dict:
+  trains = {name: ours(setting, name) for name in OPTIMIZERS}
   if with_rejax:
-    trains["rejax"] = rejax_train(config)
+    trains["rejax"] = rejax_train(setting)
   return trains
 
 
@@ -165,16 +190,16 @@ def _ratios(timings: dict) -> dict:
 
 def main(argv=None) -> dict:
   args = parse_args(argv)
-  config = ppo_config(args.steps)
-  steps = config.total_env_steps
-  trains = _candidates(config, with_rejax=not args.no_rejax)
+  setting = cartpole(args.steps)
+  steps = setting.env_steps
+  trains = candidates(setting, with_rejax=not args.no_rejax)
   one, one_timings = measure(trains, 1, steps, args.rounds, args.warmup, vmapped=False)
   vmapped, vmapped_timings = measure(trains, args.vmapped_seeds, steps, args.vmapped_rounds,
                                      args.warmup)
 
-  scaling_config = ppo_config(args.scaling_steps)
-  scaling_steps = scaling_config.total_env_steps
-  scaling_train = {"trac": ppo.make_train(scaling_config, OPTIMIZERS["trac"])}
+  scaling_setting = cartpole(args.scaling_steps)
+  scaling_steps = scaling_setting.env_steps
+  scaling_train = {"trac": ours(scaling_setting, "trac")}
   scaling = []
   for seeds in sorted(set(args.seeds)):
     row = measure(scaling_train, seeds, scaling_steps, args.vmapped_rounds,
@@ -186,8 +211,9 @@ def main(argv=None) -> dict:
   result = {
       "benchmark": "ppo",
       "environment": _timing.environment(("gymnax", "flax", "rejax")),
-      "settings": {"env": config.env_name, "num_envs": config.num_envs,
-                   "num_steps": config.num_steps, "num_updates": config.num_updates,
+      "settings": {"env": "CartPole-v1", "num_envs": setting.preset.ppo.num_envs,
+                   "num_steps": setting.preset.ppo.num_steps,
+                   "num_updates": setting.num_updates,
                    "rounds": args.rounds, "vmapped_rounds": args.vmapped_rounds,
                    "warmup": args.warmup},
       "one_seed": {"seeds": 1, "env_steps_per_seed": steps, "rows": one,

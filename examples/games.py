@@ -164,4 +164,5 @@ def game_tasks(names: Sequence[str] = DEFAULT_GAMES) -> TaskSet:
       sample_params=lambda key: env.default_params,
       set_task=lambda params, task: params.replace(task=jnp.asarray(task, jnp.int32)),
       observe=env.observe,
+      time_limit=min(int(p.max_steps_in_episode) for p in env.default_params.games),
   )

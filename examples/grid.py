@@ -40,12 +40,15 @@ class Grid:
     configs: {method name: the settings, in the order of the settings axis}.
     devices: how many devices the grid was split over.
     runs: {method name: number of runs (seeds x settings), padding excluded}.
+    layout: {method name: runs held by each device, padding included}, e.g.
+      [2, 2, 2] for 5 runs on 3 devices; [runs] on one device.
   """
 
   metrics: dict[str, dict[str, np.ndarray]]
   configs: dict[str, list[dict[str, float]]]
   devices: int
   runs: dict[str, int]
+  layout: dict[str, list[int]] = dataclasses.field(default_factory=dict)
 
 
 class Progress:
@@ -152,13 +155,16 @@ def run_grid(
     sharding = NamedSharding(mesh, PartitionSpec("runs"))
     placed = jax.tree.map(lambda x: _place(x, sharding), inputs)
     out = jax.jit(grid, out_shardings=sharding)(placed)
-  metrics = {}
+  metrics, layout = {}, {}
   for method in methods:
     settings = configs[method.name]
     metrics[method.name] = {
         key: _gather(value)[:runs[method.name]].reshape(num_seeds, len(settings), -1)
         for key, value in out[method.name].items()}
-  return Grid(metrics, configs, num_devices, runs)
+    first = next(iter(out[method.name].values()))
+    layout[method.name] = [shard.data.shape[0] for shard in sorted(
+        first.addressable_shards, key=lambda shard: shard.device.id)]
+  return Grid(metrics, configs, num_devices, runs, layout)
 
 
 def _place(x, sharding: NamedSharding) -> jax.Array:

@@ -212,6 +212,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   grid = run_grid(tasks, schedule, config, preset.network.build(tasks.num_actions), methods,
                   lrs, args.seeds, args.seed, progress=args.progress_every > 0, mesh=args.mesh)
   wall = time.perf_counter() - start
+  if num_devices > 1:
+    print("runs per device: " + "; ".join(f"{name} {'+'.join(map(str, split))}"
+                                          for name, split in grid.layout.items()),
+          file=sys.stderr)
   summary = report.add_tuning_cost(report.summarize(grid, tasks.task_names, tasks.name,
                                                    schedule))
   if writer:
@@ -234,6 +238,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         "seed": args.seed,
         "runs": runs,
         "devices": num_devices,
+        "layout": grid.layout,
         "backend": jax.default_backend(),
         "wall_time_s": round(wall, 1),
         "code": code_version(),

@@ -142,6 +142,11 @@ def make_train(
   xs = (jnp.arange(schedule.num_updates), jnp.asarray(schedule.tasks),
         jnp.asarray(schedule.switches))
   has_switches = bool(schedule.switches.any())
+  # An env is truncated at most once per `time_limit` steps, so a rollout holds at
+  # most this many truncations to bootstrap (all its steps if the limit is unknown).
+  max_truncations = config.num_envs * (
+      config.num_steps if tasks.time_limit is None
+      else -(-config.num_steps // tasks.time_limit))
 
   def train(rng, hparams=None):
     hparams = {} if hparams is None else hparams
@@ -190,10 +195,15 @@ def make_train(
 
       # Advantages. A time limit is not a terminal state: on truncation the value of
       # the final observation is bootstrapped into the reward, then the trace is cut.
+      # Only the (few) truncated steps' final observations go through the network.
       _, last_value = network.apply(params, obs)
-      _, final_value = network.apply(params, _flat(traj.final_obs)[0])
-      final_value = final_value.reshape(traj.reward.shape)
       bootstrap = traj.truncated & ~traj.terminated
+      (where,) = jnp.nonzero(bootstrap.reshape(-1), size=max_truncations,
+                             fill_value=bootstrap.size)
+      _, values_at = network.apply(params, _flat(traj.final_obs)[0].at[where].get(
+          mode="fill", fill_value=0))
+      final_value = jnp.zeros(bootstrap.size).at[where].set(
+          values_at, mode="drop").reshape(bootstrap.shape)
       reward = config.reward_scale * traj.reward + config.gamma * bootstrap * final_value
       discount = config.gamma * (1.0 - (traj.terminated | traj.truncated))
       values = jnp.concatenate([traj.value, last_value[None]], axis=0)

@@ -169,4 +169,5 @@ def shift_tasks(env_name: str, kind: str = "offset", num_levels: int = 1,
       sample_params=lambda key: sample_shifts(key, kind, num_levels, obs_dim, scale, base_params),
       set_task=lambda params, task: params.replace(level=task),
       observe=lambda state, params: shifted.observe(state.env_state, params),
+      time_limit=int(base_params.max_steps_in_episode),
   )

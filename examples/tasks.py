@@ -14,7 +14,7 @@ jitted scan, vmapped over seeds and hyperparameters.
 """
 
 import dataclasses
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import jax
 import numpy as np
@@ -39,6 +39,9 @@ class TaskSet:
     observe: `(state, params) -> obs`, the observation the agent sees now in the
       task in force. PPO calls it when the task changes, so that the first action
       after a change is taken on the new task's observation.
+    time_limit: the shortest episode time limit of the tasks (gymnax's
+      `max_steps_in_episode`): one environment is truncated at most once in that
+      many steps, which bounds the values PPO must bootstrap. None: unknown.
   """
 
   name: str
@@ -49,6 +52,7 @@ class TaskSet:
   sample_params: Callable[[jax.Array], Any]
   set_task: Callable[[Any, jax.Array], Any]
   observe: Callable[[Any, Any], jax.Array]
+  time_limit: Optional[int] = None
 
   @property
   def num_tasks(self) -> int:

@@ -126,3 +126,26 @@ def test_optimizer_may_be_a_plain_transformation():
   out = jax.jit(train)(jax.random.key(0))
   assert out["metrics"]["return"].shape == (2,)
   assert float(out["metrics"]["distance_from_init"][-1]) > 0
+
+
+def test_bootstrapping_only_the_truncated_steps_matches_the_full_pass():
+  # CartPole with a 5-step time limit: every env is truncated up to 4 times per
+  # 16-step rollout. Knowing the limit, PPO evaluates only the truncated steps'
+  # final observations; without it, all of them. The runs must agree, and a wrong
+  # (too long) limit, which leaves truncations out, must not.
+  limited = shift_tasks("CartPole-v1")
+  sample = limited.sample_params
+  short = lambda key: sample(key).replace(
+      env_params=sample(key).env_params.replace(max_steps_in_episode=5))
+  config = PPOConfig(num_envs=4, num_steps=16, num_epochs=1, num_minibatches=2, probe_size=8)
+  network = NetworkSpec("mlp", (8,)).build(2)
+
+  def run(time_limit):
+    tasks = dataclasses.replace(limited, sample_params=short, time_limit=time_limit)
+    train = make_train(config, tasks, network, optax.adam, Schedule.levels(1, 4))
+    return jax.jit(train)(jax.random.key(0), {"learning_rate": 1e-2})["metrics"]
+
+  exact, full, wrong = run(5), run(None), run(20)
+  for key in ("return", "value_loss", "distance_from_init"):
+    np.testing.assert_allclose(exact[key], full[key], rtol=1e-4, err_msg=key)
+  assert not np.allclose(wrong["value_loss"], full["value_loss"], rtol=1e-3)

@@ -1,0 +1,122 @@
+"""Training throughput on MinAtar: the lifelong example's PPO (adam, trac(adam)) and rejax's, per game.
+
+    python -m benchmarks.minatar [--games ...] [--steps 8.2e4] [--vmapped-seeds 4] [--json PATH]
+
+For each game, our PPO with the "minatar" preset (PureJaxRL's MinAtar PPO: 64
+envs x 128 steps per update, 4 epochs of 8 minibatches, 2x64 ReLU actor and
+critic over the flattened 10x10xC grid, global-norm clip 0.5, the full 6-action
+set, per-update plasticity diagnostics included) with adam and with
+trac(adam), and rejax's PPO at the same configuration on the same environment
+(`gymnax.make(game, use_minimal_action_set=False)`), are timed side by side:
+one seed (`jit(train)`) and `--vmapped-seeds` seeds (`jit(vmap(train))`),
+interleaved rounds, medians, compile time apart (see `benchmarks._timing`).
+
+Last, the lifelong setting itself: the four-game sequence, observations padded
+to 7 channels, the game switching every `--steps` / 4 env steps, our PPO with
+trac(adam), one seed and vmapped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import gymnax
+
+from benchmarks import _timing
+from benchmarks.ppo import Setting, candidates, measure
+from examples.games import DEFAULT_GAMES, MINATAR_GAMES, game_tasks
+from examples.methods import METHODS
+from examples.ppo import make_train
+from examples.presets import PRESETS
+from examples.tasks import Schedule
+
+
+def game(name: str, env_steps: int) -> Setting:
+  preset = PRESETS["minatar"]
+  return Setting(game_tasks([name]), preset, max(1, env_steps // preset.ppo.steps_per_update),
+                 gymnax.make(name, use_minimal_action_set=False))
+
+
+def _ratios(timings: dict) -> dict:
+  ratios = {"trac_overhead": _timing.ratio(timings["trac"], timings["adam"]) - 1}
+  if "rejax" in timings:
+    ratios["adam_over_rejax"] = _timing.ratio(timings["rejax"], timings["adam"])
+    ratios["trac_over_rejax"] = _timing.ratio(timings["rejax"], timings["trac"])
+  return ratios
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+  parser = argparse.ArgumentParser(
+      prog="python -m benchmarks.minatar", description=__doc__,
+      formatter_class=argparse.RawDescriptionHelpFormatter)
+  parser.add_argument("--games", nargs="+", default=list(DEFAULT_GAMES), choices=MINATAR_GAMES,
+                      metavar="GAME", help=f"default: {' '.join(DEFAULT_GAMES)}")
+  parser.add_argument("--steps", type=_timing.count(8192), default=81_920,
+                      help="env steps per seed and call (default: 8.2e4, 10 updates)")
+  parser.add_argument("--vmapped-seeds", type=_timing.count(1), default=4,
+                      help="seeds in the vmapped runs (default: 4)")
+  parser.add_argument("--rounds", type=_timing.count(1), default=3,
+                      help="measured rounds per run (default: 3)")
+  parser.add_argument("--warmup", type=_timing.count(0), default=1,
+                      help="discarded rounds per run (default: 1)")
+  parser.add_argument("--no-rejax", action="store_true", help="leave rejax out")
+  parser.add_argument("--json", metavar="PATH",
+                      help="also write the results as JSON to PATH ('-' for stdout)")
+  return parser.parse_args(argv)
+
+
+def _measure_both(trains: dict, steps: int, args) -> dict:
+  out = {}
+  for key, seeds, vmapped in (("one_seed", 1, False), ("vmapped", args.vmapped_seeds, True)):
+    rows, timings = measure(trains, seeds, steps, args.rounds, args.warmup, vmapped=vmapped)
+    out[key] = {"seeds": seeds, "env_steps_per_seed": steps, "rows": rows,
+                "ratios": _ratios(timings) if "adam" in timings else {}}
+  return out
+
+
+def print_table(result: dict, file) -> None:
+  for name, runs in list(result["games"].items()) + [("lifelong sequence", result["lifelong"])]:
+    print(f"{name}:", file=file)
+    for key in ("one_seed", "vmapped"):
+      run = runs[key]
+      rates = ", ".join(f"{n} {row['env_steps_per_s'] / 1e3:.1f}k" for n, row in run["rows"].items())
+      ratios = ", ".join(f"{n} {v:.3f}" for n, v in run["ratios"].items())
+      print(f"  {run['seeds']} seed(s): {rates} env steps/s" + (f"; {ratios}" if ratios else ""),
+            file=file)
+
+
+def main(argv=None) -> dict:
+  args = parse_args(argv)
+  games = {}
+  for name in args.games:
+    setting = game(name, args.steps)
+    print(f"{name}...", file=sys.stderr, flush=True)
+    games[name] = _measure_both(candidates(setting, with_rejax=not args.no_rejax),
+                                setting.env_steps, args)
+  preset = PRESETS["minatar"]
+  updates = max(len(DEFAULT_GAMES), args.steps // preset.ppo.steps_per_update)
+  tasks = game_tasks(DEFAULT_GAMES)
+  print("lifelong sequence...", file=sys.stderr, flush=True)
+  schedule = Schedule.cycles(len(DEFAULT_GAMES), updates // len(DEFAULT_GAMES), 1)
+  train = make_train(preset.ppo, tasks, preset.network.build(tasks.num_actions),
+                     METHODS["trac"].make, schedule)
+  lifelong = _measure_both({"trac": lambda rng: train(rng, {"lr": preset.lr})},
+                           schedule.num_updates * preset.ppo.steps_per_update, args)
+  result = {
+      "benchmark": "minatar",
+      "environment": _timing.environment(("gymnax", "flax", "rejax")),
+      "settings": {"preset": "minatar", "num_envs": preset.ppo.num_envs,
+                   "num_steps": preset.ppo.num_steps, "env_steps_per_call": args.steps,
+                   "vmapped_seeds": args.vmapped_seeds, "rounds": args.rounds,
+                   "warmup": args.warmup},
+      "games": games,
+      "lifelong": lifelong,
+  }
+  print_table(result, sys.stderr if args.json == "-" else sys.stdout)
+  _timing.write_json(args.json, result)
+  return result
+
+
+if __name__ == "__main__":
+  main()
