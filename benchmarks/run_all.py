@@ -1,6 +1,6 @@
 """Runs the benchmarks and rewrites the results section of benchmarks/README.md.
 
-    python -m benchmarks.run_all [--only erfi step anchor ppo] [--table-only]
+    python -m benchmarks.run_all [--only erfi step anchor ppo minatar devices] [--table-only]
 
 Each benchmark runs in its own process with its defaults and ``--json
 benchmarks/results/<backend>/<name>.json``, the backend being JAX's default one
@@ -26,7 +26,7 @@ from benchmarks import _timing
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 README = os.path.join(HERE, "README.md")
-BENCHMARKS = ("erfi", "step", "anchor", "ppo")
+BENCHMARKS = ("erfi", "step", "anchor", "ppo", "minatar", "devices")
 BACKENDS = ("cpu", "gpu")
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
@@ -225,8 +225,59 @@ def anchor_section(r: dict) -> tuple[list[str], list[tuple]]:
   return lines, []
 
 
+def minatar_section(r: dict) -> tuple[list[str], list[tuple]]:
+  s = r["settings"]
+  lines = [
+      f"| PPO, MinAtar, {s['num_envs']} envs x {s['num_steps']} steps, {s['env_steps_per_call']}"
+      " env steps per seed | seeds | adam k env steps/s | trac(adam) | rejax | adam/rejax"
+      " | trac/rejax | trac overhead vs adam |",
+      "|---|---|---|---|---|---|---|---|",
+  ]
+  targets = []
+  for game, runs in r["games"].items():
+    for key in ("one_seed", "vmapped"):
+      run = runs[key]
+      w, q = run["rows"], run["ratios"]
+      rate = lambda k: f"{w[k]['env_steps_per_s'] / 1e3:.1f}" if k in w else "not run"
+      versus = lambda k: f"{q[k]:.2f}" if k in q else "-"
+      lines.append(f"| {game} | {run['seeds']} | {rate('adam')} | {rate('trac')}"
+                   f" | {rate('rejax')} | {versus('adam_over_rejax')}"
+                   f" | {versus('trac_over_rejax')} | {100 * q['trac_overhead']:+.1f}% |")
+      if "adam_over_rejax" in q:
+        targets.append((f"PPO on {game} (adam) vs rejax, {run['seeds']} seed(s)", ">= 1.0",
+                        f"{q['adam_over_rejax']:.2f}", q["adam_over_rejax"] >= 1.0))
+  for key in ("one_seed", "vmapped"):
+    run = r["lifelong"][key]
+    lines.append(f"| the lifelong sequence (4 games, 7 channels) | {run['seeds']} | - |"
+                 f" {run['rows']['trac']['env_steps_per_s'] / 1e3:.1f} | - | - | - | - |")
+  lines += ["", "Ratios are medians of per-round ratios (interleaved rounds). Our PPO bootstraps"
+            " truncated episodes and logs the plasticity diagnostics every update; rejax does"
+            " neither, and clips each gradient element where we clip the global norm."]
+  return lines, targets
+
+
+def devices_section(r: dict) -> tuple[list[str], list[tuple]]:
+  s = r["settings"]
+  lines = [
+      f"| devices ({r['environment']['backend']}, {s['cpu_cores']} cores) | runs per device"
+      " | runs/s | speed-up over one device | compile s |",
+      "|---|---|---|---|---|",
+  ]
+  for row in r["rows"]:
+    lines.append(f"| {row['devices']} | {'+'.join(map(str, row['layout']))}"
+                 f" | {row['runs_per_s']:.2f} | {row['speedup']:.2f}x | {row['compile_s']:.1f} |")
+  lines += ["", f"One grid of {s['runs']} runs (trac(adam), CartPole-v1, {s['updates']} updates of"
+            f" {s['env_steps_per_run'] // s['updates']} env steps), its run axis split over the"
+            " devices. On a CPU the devices are simulated and share its cores, which bound the"
+            " speed-up. Same returns on every split: "
+            f"{'yes' if r['same_returns_on_every_split'] else '**no**'}."]
+  return lines, [("lifelong grid: same returns on 1 and more devices", "yes",
+                  "yes" if r["same_returns_on_every_split"] else "no",
+                  r["same_returns_on_every_split"])]
+
+
 SECTIONS = {"erfi": erfi_section, "step": step_section, "anchor": anchor_section,
-            "ppo": ppo_section}
+            "ppo": ppo_section, "minatar": minatar_section, "devices": devices_section}
 
 
 def environment_lines(results: dict) -> list[str]:

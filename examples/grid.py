@@ -123,48 +123,68 @@ def run_grid(
   Returns:
     A `Grid`.
   """
-  seed_keys = seed_key_array(seed, num_seeds)
-  num_devices = 1 if mesh is None else mesh.size
-  trains, inputs, configs, runs = {}, {}, {}, {}
-  for method in methods:
-    settings = method.configs(lrs)
-    on_progress = (Progress(method.label, schedule.num_updates, tasks.task_names)
-                   if progress and config.progress_every > 0 else None)
-    trains[method.name] = make_train(config, tasks, network, method.make, schedule,
-                                     reset_at_switch=method.reset_at_switch,
-                                     on_progress=on_progress)
-    num_runs = num_seeds * len(settings)
-    padded = math.ceil(num_runs / num_devices) * num_devices
-    # Run r is seed r // settings, setting r % settings; the padding repeats the last run.
-    run = np.minimum(np.arange(padded), num_runs - 1)
-    run_seed, run_setting = run // len(settings), run % len(settings)
-    hparams = {name: np.asarray([settings[s][name] for s in run_setting], np.float32)
-               for name in settings[0]}
-    keys = seed_keys[run_seed]
-    if method.needs_key:  # a key of the run's own, the same for every setting of a seed
-      hparams["key"] = jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys)
-    inputs[method.name] = (keys, hparams)
-    configs[method.name], runs[method.name] = settings, num_runs
+  return GridProgram(tasks, schedule, config, network, methods, lrs, num_seeds, seed, progress,
+                     mesh).run()
 
-  def grid(inputs):
-    return {name: jax.vmap(train)(*inputs[name])["metrics"] for name, train in trains.items()}
 
-  if mesh is None:
-    out = jax.jit(grid)(inputs)
-  else:
-    sharding = NamedSharding(mesh, PartitionSpec("runs"))
-    placed = jax.tree.map(lambda x: _place(x, sharding), inputs)
-    out = jax.jit(grid, out_shardings=sharding)(placed)
-  metrics, layout = {}, {}
-  for method in methods:
-    settings = configs[method.name]
-    metrics[method.name] = {
-        key: _gather(value)[:runs[method.name]].reshape(num_seeds, len(settings), -1)
-        for key, value in out[method.name].items()}
-    first = next(iter(out[method.name].values()))
-    layout[method.name] = [shard.data.shape[0] for shard in sorted(
-        first.addressable_shards, key=lambda shard: shard.device.id)]
-  return Grid(metrics, configs, num_devices, runs, layout)
+class GridProgram:
+  """A grid's jitted program and its inputs (already placed on the mesh): `run_grid` in two steps.
+
+  `run()` calls the program and returns the `Grid`; `call()` only calls it and
+  blocks, for timing (the first call compiles). Arguments as for `run_grid`.
+  """
+
+  def __init__(self, tasks: TaskSet, schedule: Schedule, config: PPOConfig, network,
+               methods: Sequence[Method], lrs: Sequence[float], num_seeds: int, seed: int = 0,
+               progress: bool = True, mesh: Optional[Mesh] = None):
+    seed_keys = seed_key_array(seed, num_seeds)
+    self.num_seeds = num_seeds
+    self.num_devices = 1 if mesh is None else mesh.size
+    trains, inputs, self.configs, self.runs = {}, {}, {}, {}
+    for method in methods:
+      settings = method.configs(lrs)
+      on_progress = (Progress(method.label, schedule.num_updates, tasks.task_names)
+                     if progress and config.progress_every > 0 else None)
+      trains[method.name] = make_train(config, tasks, network, method.make, schedule,
+                                       reset_at_switch=method.reset_at_switch,
+                                       on_progress=on_progress)
+      num_runs = num_seeds * len(settings)
+      padded = math.ceil(num_runs / self.num_devices) * self.num_devices
+      # Run r is seed r // settings, setting r % settings; the padding repeats the last run.
+      run = np.minimum(np.arange(padded), num_runs - 1)
+      run_seed, run_setting = run // len(settings), run % len(settings)
+      hparams = {name: np.asarray([settings[s][name] for s in run_setting], np.float32)
+                 for name in settings[0]}
+      keys = seed_keys[run_seed]
+      if method.needs_key:  # a key of the run's own, the same for every setting of a seed
+        hparams["key"] = jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys)
+      inputs[method.name] = (keys, hparams)
+      self.configs[method.name], self.runs[method.name] = settings, num_runs
+
+    def grid(inputs):
+      return {name: jax.vmap(train)(*inputs[name])["metrics"] for name, train in trains.items()}
+
+    if mesh is None:
+      self.program, self.inputs = jax.jit(grid), inputs
+    else:
+      sharding = NamedSharding(mesh, PartitionSpec("runs"))
+      self.program = jax.jit(grid, out_shardings=sharding)
+      self.inputs = jax.tree.map(lambda x: _place(x, sharding), inputs)
+
+  def call(self) -> dict:
+    return jax.block_until_ready(self.program(self.inputs))
+
+  def run(self) -> Grid:
+    out = self.call()
+    metrics, layout = {}, {}
+    for name, settings in self.configs.items():
+      metrics[name] = {
+          key: _gather(value)[:self.runs[name]].reshape(self.num_seeds, len(settings), -1)
+          for key, value in out[name].items()}
+      first = next(iter(out[name].values()))
+      layout[name] = [shard.data.shape[0] for shard in sorted(
+          first.addressable_shards, key=lambda shard: shard.device.id)]
+    return Grid(metrics, self.configs, self.num_devices, self.runs, layout)
 
 
 def _place(x, sharding: NamedSharding) -> jax.Array:

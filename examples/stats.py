@@ -146,10 +146,15 @@ def spread(scores: np.ndarray) -> float:
 
 def normalize(segments: np.ndarray, schedule: Schedule,
               denominators: Optional[Sequence[float]]) -> Optional[np.ndarray]:
-  """[..., segments] returns -> the same divided by each segment's task's yardstick."""
+  """[..., segments] returns -> the same divided by each segment's task's yardstick.
+
+  A yardstick that is not positive (a game the fresh network earned nothing on)
+  normalises nothing: those segments are NaN, and whole-run means leave them out.
+  """
   if denominators is None:
     return None
-  per_segment = np.asarray([denominators[seg.task] for seg in schedule.segments()])
+  per_segment = np.asarray([denominators[seg.task] for seg in schedule.segments()], float)
+  per_segment = np.where(per_segment > 0, per_segment, np.nan)
   with np.errstate(all="ignore"):
     return segments / per_segment
 
