@@ -109,6 +109,15 @@ def _parser() -> _Parser:
                       help="split the grid over this many devices (default: all JAX sees)")
   common.add_argument("--out", default=None,
                       help="output folder (default: runs/lifelong-<tasks>-<time>)")
+  hosts = parser.add_argument_group("several hosts (run the same command on each)")
+  hosts.add_argument("--distributed", action="store_true",
+                     help="call jax.distributed.initialize() first: the grid is split over "
+                     "every host's devices and process 0 writes the outputs (on SLURM, Open "
+                     "MPI or Cloud TPU the three flags below are found automatically)")
+  hosts.add_argument("--coordinator", metavar="HOST:PORT",
+                     help="address of process 0's coordinator (with --distributed)")
+  hosts.add_argument("--num-processes", type=int, help="number of processes (hosts)")
+  hosts.add_argument("--process-id", type=int, help="this process's index, 0..N-1")
   return parser
 
 
@@ -162,6 +171,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if args.steps_per_level < steps_per_update:
       parser.error(f"--steps-per-level must be >= one update ({steps_per_update} env steps "
                    f"with preset {args.preset!r}), got {args.steps_per_level}")
+  host_flags = [f for f in ("coordinator", "num_processes", "process_id")
+                if getattr(args, f) is not None]
+  if host_flags and not args.distributed:
+    parser.error(f"--{host_flags[0].replace('_', '-')} needs --distributed")
+  if args.distributed:
+    try:  # before anything asks JAX for its devices
+      # CPU hosts gather the outputs through gloo (accelerators use their own collectives).
+      jax.config.update("jax_cpu_collectives_implementation", "gloo")
+      jax.distributed.initialize(args.coordinator, args.num_processes, args.process_id)
+    except (ValueError, RuntimeError) as error:
+      parser.error(f"--distributed: {str(error).splitlines()[0]}")
   try:  # unknown env or game, continuous actions, too many devices
     args.tasks, args.schedule = build(args)
     args.mesh = device_mesh(args.devices)
