@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from gymnax.wrappers.purerl import FlattenObservationWrapper
 
-from examples import lifelong
+from examples import combine, lifelong
 from examples.networks import NetworkSpec
 from examples.ppo import PPOConfig
 from examples.presets import PRESETS, Preset
@@ -153,11 +153,20 @@ def test_cli_defaults_per_mode():
   assert games.tasks.obs_shape == (10, 10, 7)
 
 
-def test_cli_shift_run_writes_results(tmp_path, capsys):
-  out = tmp_path / "run"
-  result = lifelong.main(["--levels", "3", "--steps-per-level", "1024", "--seeds", "2",
-                          "--lr", "1e-3", "1e-2", "--preset", "purejaxrl",
-                          "--progress-every", "1", "--out", str(out)])
+SHIFT_RUN = ["--levels", "3", "--steps-per-level", "1024", "--seeds", "2", "--preset",
+             "purejaxrl", "--progress-every", "1"]
+
+
+@pytest.fixture(scope="module")
+def shift_run(tmp_path_factory):
+  """One small CLI run of Adam and TRAC over two learning rates, and what it printed."""
+  out = tmp_path_factory.mktemp("shift") / "run"
+  result = lifelong.main(SHIFT_RUN + ["--lr", "1e-3", "1e-2", "--out", str(out)])
+  return out, result
+
+
+def test_cli_shift_run_writes_results(shift_run):
+  out, result = shift_run
   for name in ("curves.png", "diagnostics.png", "sweep.png", "segments.csv", "results.json",
                "curves.npz"):
     assert (out / name).stat().st_size > 0, name
@@ -170,10 +179,35 @@ def test_cli_shift_run_writes_results(tmp_path, capsys):
   assert saved["lrs"] == [1e-3, 1e-2] and saved["seeds"] == 2
   assert len(saved["summary"]["rows"]) == 2 * 2 * 4  # methods x lrs x (3 levels + whole run)
   assert saved["code"]["commit"]
-  captured = capsys.readouterr()
-  assert "whole run" in captured.out and "TRAC(Adam)" in captured.out
-  assert "update" in captured.err  # the progress display
   lifelong.redraw(str(out))  # figures from the saved curves alone
+
+
+def test_combine_merges_runs_of_one_setting(shift_run, tmp_path, capsys):
+  first, _ = shift_run
+  remedies = tmp_path / "remedies"
+  lifelong.main(SHIFT_RUN + ["--lr", "1e-3", "--optimizers", "l2_init", "--out", str(remedies)])
+  printed = capsys.readouterr()
+  assert "whole run" in printed.out and "Adam + L2 to init" in printed.out
+  assert "update" in printed.err  # the progress display
+  combined = tmp_path / "combined"
+  out = combine.main([str(first), str(remedies), "--lr-from-adam", "l2_init", "--out",
+                      str(combined)])
+  methods = out["summary"]["methods"]
+  assert list(methods) == ["adam", "trac", "l2_init"]
+  assert methods["l2_init"]["configurations"] == 4
+  assert methods["l2_init"]["configurations_tried"] == 4 + 2  # plus Adam's two lrs
+  assert len(methods["adam"]["best_of_k"]) == 2
+  # Paired seeds: the first level's first update is the same rollout for every method.
+  first_update = out["grid"].metrics["l2_init"]["return"][:, :, 0]
+  np.testing.assert_array_equal(first_update,
+                                np.broadcast_to(out["grid"].metrics["adam"]["return"][:, :1, 0],
+                                                first_update.shape))
+  for name in ("tuning_cost.png", "curves.png", "results.json", "segments.csv"):
+    assert (combined / name).stat().st_size > 0, name
+  assert "Adam's lr sweep" in capsys.readouterr().out
+  with pytest.raises(SystemExit) as exit_info:  # a method in two folders
+    combine.main([str(first), str(first), "--out", str(tmp_path / "twice")])
+  assert exit_info.value.code == 2
 
 
 def test_cli_game_run_reports_normalized_returns(tmp_path, monkeypatch, capsys):
