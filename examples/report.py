@@ -151,6 +151,18 @@ def _fmt(mean: float, low: float, high: float, digits: int = 1) -> str:
   return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
+def _score_columns(normalized: bool) -> tuple[str, str, str]:
+  """The row keys of the mean and its interval: normalised returns or raw ones."""
+  if normalized:
+    return "normalized", "norm_ci95_low", "norm_ci95_high"
+  return "mean_return", "ci95_low", "ci95_high"
+
+
+def _whole_run_rows(summary: dict) -> dict:
+  """(method, setting) -> its whole-run row."""
+  return {(r["method"], r["setting"]): r for r in summary["rows"] if r["segment"] == "all"}
+
+
 def _setting_label(summary: dict, name: str, j: int) -> str:
   setting = summary["methods"][name]["settings"][j]
   return ", ".join(f"{k} {v:g}" for k, v in setting.items())
@@ -168,8 +180,7 @@ def _table(header: list[str], lines: list[list[str]], markdown: bool) -> str:
 def segment_table(summary: dict, normalized: bool = False, markdown: bool = False,
                   methods: Optional[Sequence[str]] = None) -> str:
   """Mean (normalised) return [95% interval] per segment and over the whole run."""
-  key, low, high = (("normalized", "norm_ci95_low", "norm_ci95_high") if normalized
-                    else ("mean_return", "ci95_low", "ci95_high"))
+  key, low, high = _score_columns(normalized)
   digits = 2 if normalized else 1
   header = ["method", "setting"] + [s["name"] for s in summary["segments"]] + ["whole run"]
   cells: dict = {}
@@ -197,10 +208,8 @@ def cycle_table(summary: dict, markdown: bool = False) -> str:
 
 def best_table(summary: dict, markdown: bool = False) -> str:
   """Per method: its grid size, its best and its median setting with their whole-run scores."""
-  whole = {(r["method"], r["setting"]): r for r in summary["rows"] if r["segment"] == "all"}
-  key, low, high = (("normalized", "norm_ci95_low", "norm_ci95_high")
-                    if summary["score"] == "normalized" else ("mean_return", "ci95_low",
-                                                              "ci95_high"))
+  whole = _whole_run_rows(summary)
+  key, low, high = _score_columns(summary["score"] == "normalized")
   digits = 2 if summary["score"] == "normalized" else 1
   score = "normalized return" if summary["score"] == "normalized" else "return"
   header = ["method", "configurations", "best setting", f"best whole-run {score}",
@@ -388,10 +397,8 @@ def plot_diagnostics(path: str, grid: Grid, summary: dict, schedule: Schedule,
 def plot_sweep(path: str, summary: dict):
   """Whole-run score vs learning rate, one line per method (other settings: their best)."""
   fig, ax = plt.subplots(figsize=(6, 4))
-  whole = {(r["method"], r["setting"]): r for r in summary["rows"] if r["segment"] == "all"}
-  key, low, high = (("normalized", "norm_ci95_low", "norm_ci95_high")
-                    if summary["score"] == "normalized" else ("mean_return", "ci95_low",
-                                                              "ci95_high"))
+  whole = _whole_run_rows(summary)
+  key, low, high = _score_columns(summary["score"] == "normalized")
   for name, m in summary["methods"].items():
     by_lr: dict = {}
     for j, setting in enumerate(m["settings"]):
@@ -422,10 +429,8 @@ def plot_tuning_cost(path: str, summary: dict, untuned: dict[str, int]):
     untuned: methods drawn as one point (TRAC at its default), name -> setting.
   """
   fig, ax = plt.subplots(figsize=(6.5, 4.2))
-  whole = {(r["method"], r["setting"]): r for r in summary["rows"] if r["segment"] == "all"}
-  key, low, high = (("normalized", "norm_ci95_low", "norm_ci95_high")
-                    if summary["score"] == "normalized" else ("mean_return", "ci95_low",
-                                                              "ci95_high"))
+  whole = _whole_run_rows(summary)
+  key, low, high = _score_columns(summary["score"] == "normalized")
   for name, m in summary["methods"].items():
     color = _color(name, 0, 1)
     if name in untuned:
