@@ -265,33 +265,21 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     })
     print_tables(summary, args.seeds, wall, command)
     print(f"\nWrote {out}/: curves.png, diagnostics.png{', sweep.png' if len(lrs) > 1 else ''}, "
-          "segments.csv, results.json, curves.npz")
+          "tables.md, segments.csv, results.json, curves.npz")
   return {"out": out, "grid": grid, "summary": summary}
 
 
 def print_tables(summary: dict, seeds: int, wall: Optional[float], command: str):
-  normalized = summary["score"] == "normalized"
   timing = "" if wall is None else f"; {wall:.0f}s incl. compilation"
-  print(f"\nMean return per segment [95% interval over {seeds} seeds]{timing}; {command}")
-  print(report.segment_table(summary))
-  if normalized:
-    print("\nNormalized return (over a fresh network trained on the game for as many steps: "
-          + ", ".join(f"{k.removesuffix('-MinAtar')} {v:.2f}"
-                      for k, v in summary["yardstick"].items()) + ")")
-    print(report.segment_table(summary, normalized=True))
-  if summary["cycle_ratios"]:
-    print("\nReturn in cycle 2 / cycle 1 per game [95% bootstrap interval]")
-    print(report.cycle_table(summary))
-  score = "normalized return" if normalized else "return"
-  print(f"\nEach method's best and median setting (by whole-run {score})")
-  print(report.best_table(summary))
-  print("\nDiagnostics at the end of each segment (best setting, mean over seeds)")
-  print(report.diagnostics_table(summary))
+  print(report.tables(summary, f"{seeds} seeds{timing}; {command}"))
 
 
 def save(out: str, grid: Grid, summary: dict, schedule: Schedule, steps_per_update: int,
          about: dict):
   report.write_csv(os.path.join(out, "segments.csv"), summary["rows"])
+  with open(os.path.join(out, "tables.md"), "w") as f:
+    f.write(report.tables(summary, f"{about['seeds']} seeds; `{about['command']}`",
+                          markdown=True) + "\n")
   report.write_json(os.path.join(out, "results.json"), {**about, "configs": grid.configs,
                                                         "summary": summary})
   np.savez_compressed(os.path.join(out, "curves.npz"), **{

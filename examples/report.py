@@ -245,6 +245,29 @@ def diagnostics_table(summary: dict, settings: str = "best", markdown: bool = Fa
   return _table(header, lines, markdown)
 
 
+def tables(summary: dict, about: str, markdown: bool = False) -> str:
+  """Every table of a run, with its headings; `about` ends the first heading."""
+  normalized = summary["score"] == "normalized"
+  score = "normalized return" if normalized else "return"
+  heading = (lambda text: f"\n**{text}**\n") if markdown else (lambda text: f"\n{text}")
+  parts = [heading(f"Mean return per segment [95% interval over {about}]"),
+           segment_table(summary, markdown=markdown)]
+  if normalized:
+    yardstick = ", ".join(f"{k.removesuffix('-MinAtar')} {v:.2f}"
+                          for k, v in summary["yardstick"].items())
+    parts += [heading("Normalized return (over a fresh network trained on the game for as "
+                      f"many steps: {yardstick})"),
+              segment_table(summary, normalized=True, markdown=markdown)]
+  if summary["cycle_ratios"]:
+    parts += [heading("Return in cycle 2 / cycle 1 per game [95% bootstrap interval]"),
+              cycle_table(summary, markdown=markdown)]
+  parts += [heading(f"Each method's best and median setting (by whole-run {score})"),
+            best_table(summary, markdown=markdown),
+            heading("Diagnostics at the end of each segment (best setting, mean over seeds)"),
+            diagnostics_table(summary, markdown=markdown)]
+  return "\n".join(parts)
+
+
 # ---------------------------------------------------------------------------
 # Files
 

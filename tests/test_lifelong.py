@@ -167,9 +167,10 @@ def shift_run(tmp_path_factory):
 
 def test_cli_shift_run_writes_results(shift_run):
   out, result = shift_run
-  for name in ("curves.png", "diagnostics.png", "sweep.png", "segments.csv", "results.json",
-               "curves.npz"):
+  for name in ("curves.png", "diagnostics.png", "sweep.png", "tables.md", "segments.csv",
+               "results.json", "curves.npz"):
     assert (out / name).stat().st_size > 0, name
+  assert "| TRAC(Adam) | lr 0.01 |" in (out / "tables.md").read_text()
   for metrics in result["grid"].metrics.values():
     assert metrics["return"].shape == (2, 2, 6)  # seeds x lrs x updates
     np.testing.assert_array_equal(metrics["task"][0, 0], [0, 0, 1, 1, 2, 2])
