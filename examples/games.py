@@ -28,11 +28,8 @@ from flax import struct
 from gymnax.environments import spaces
 from gymnax.wrappers.purerl import GymnaxWrapper, LogWrapper
 
-from examples.tasks import TaskSet
+from examples.tasks import DEFAULT_GAMES, MINATAR_GAMES, TaskSet  # noqa: F401 (re-exported)
 
-MINATAR_GAMES = ("Breakout-MinAtar", "SpaceInvaders-MinAtar", "Asterix-MinAtar",
-                 "Freeway-MinAtar", "Seaquest-MinAtar")
-DEFAULT_GAMES = MINATAR_GAMES[:4]  # Seaquest's env is slow on CPU (about 15x Breakout's cost)
 NUM_ACTIONS = 6  # MinAtar's full action set
 
 # The info fields every game reports, so that all branches of the switch agree.

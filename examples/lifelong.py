@@ -40,13 +40,14 @@ import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
 from examples import report  # noqa: E402
-from examples.games import DEFAULT_GAMES, MINATAR_GAMES, game_tasks  # noqa: E402
 from examples.grid import Grid, device_mesh, run_grid  # noqa: E402
 from examples.methods import METHODS  # noqa: E402
 from examples.ppo import steps_to_updates  # noqa: E402
 from examples.presets import PRESETS  # noqa: E402
-from examples.shifts import SHIFT_KINDS, shift_tasks  # noqa: E402
-from examples.tasks import Schedule  # noqa: E402
+from examples.tasks import DEFAULT_GAMES, MINATAR_GAMES, SHIFT_KINDS, Schedule  # noqa: E402
+
+# examples.games and examples.shifts import gymnax, which starts JAX's backend: they are
+# imported in `build`, after `--distributed` has had its chance to initialise first.
 
 SHIFT_DEFAULTS = {"env": "CartPole-v1", "shift": "offset", "shift_scale": 2.0, "levels": 5,
                   "steps_per_level": 20_480}
@@ -192,6 +193,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def build(args: argparse.Namespace):
   """The task set and schedule the arguments describe."""
+  from examples.games import game_tasks
+  from examples.shifts import shift_tasks
+
   preset = PRESETS[args.preset]
   if args.mode == "games":
     tasks = game_tasks(args.games)

@@ -30,9 +30,7 @@ from flax import struct
 from gymnax.environments import spaces
 from gymnax.wrappers.purerl import FlattenObservationWrapper, GymnaxWrapper, LogWrapper
 
-from examples.tasks import TaskSet
-
-SHIFT_KINDS = ("offset", "permute", "sign")
+from examples.tasks import SHIFT_KINDS, TaskSet
 
 
 @struct.dataclass

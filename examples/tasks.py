@@ -19,6 +19,13 @@ from typing import Any, Callable, Optional
 import jax
 import numpy as np
 
+# The task kinds this package offers (they live here, apart from gymnax, because
+# importing gymnax starts JAX's backend, which a multi-host run must start later).
+SHIFT_KINDS = ("offset", "permute", "sign")  # observation shifts, see examples.shifts
+MINATAR_GAMES = ("Breakout-MinAtar", "SpaceInvaders-MinAtar", "Asterix-MinAtar",
+                 "Freeway-MinAtar", "Seaquest-MinAtar")  # game switching, see examples.games
+DEFAULT_GAMES = MINATAR_GAMES[:4]  # Seaquest's env is slow on CPU (about 15x Breakout's cost)
+
 
 @dataclasses.dataclass(frozen=True)
 class TaskSet:

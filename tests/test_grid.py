@@ -98,3 +98,40 @@ def test_one_device_needs_no_mesh_and_too_many_are_refused():
   assert device_mesh(1) is None
   with pytest.raises(ValueError, match="--devices must be between 1 and"):
     device_mesh(10_000)
+
+
+def _free_port() -> int:
+  import socket
+  with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    return s.getsockname()[1]
+
+
+def test_two_processes_share_one_grid(tmp_path):
+  # Two processes with two simulated CPU devices each, as two hosts would run it: the
+  # grid is split over the four devices, process 0 gathers and writes. Its per-seed
+  # returns must be those of the same command in one process on one device.
+  args = [sys.executable, "-m", "examples.lifelong", "--levels", "2", "--steps-per-level",
+          "1024", "--seeds", "3", "--preset", "purejaxrl", "--optimizers", "adam", "trac",
+          "--lr", "1e-3", "--progress-every", "0"]
+  env = dict(os.environ)
+  env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") +
+                      " --xla_force_host_platform_device_count=2").strip()
+  port = _free_port()
+  hosts = [subprocess.Popen(
+      args + ["--out", str(tmp_path / "hosts"), "--distributed", "--coordinator",
+              f"127.0.0.1:{port}", "--num-processes", "2", "--process-id", str(i)],
+      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+      for i in range(2)]
+  single = subprocess.run(args + ["--out", str(tmp_path / "single"), "--devices", "1"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=840)
+  assert single.returncode == 0, single.stderr[-2000:]
+  for host in hosts:
+    _, err = host.communicate(timeout=840)
+    assert host.returncode == 0, err[-3000:]
+  shared = json.loads((tmp_path / "hosts" / "results.json").read_text())
+  alone = json.loads((tmp_path / "single" / "results.json").read_text())
+  assert shared["devices"] == 4 and alone["devices"] == 1
+  for a, b in zip(shared["summary"]["rows"], alone["summary"]["rows"]):
+    assert (a["method"], a["segment"]) == (b["method"], b["segment"])
+    assert a["per_seed"] == b["per_seed"], (a["method"], a["segment"])
