@@ -268,8 +268,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         "code": code_version(),
     })
     print_tables(summary, args.seeds, wall, command)
-    print(f"\nWrote {out}/: curves.png, diagnostics.png{', sweep.png' if len(lrs) > 1 else ''}, "
-          "tables.md, segments.csv, results.json, curves.npz")
+    print(f"\nWrote {out}/: curves.png, diagnostics.png, segments.png"
+          f"{', sweep.png' if len(lrs) > 1 else ''}, tables.md, segments.csv, results.json, "
+          "curves.npz")
   return {"out": out, "grid": grid, "summary": summary}
 
 
@@ -295,6 +296,7 @@ def draw(out: str, grid: Grid, summary: dict, schedule: Schedule, steps_per_upda
   report.plot_curves(os.path.join(out, "curves.png"), grid, summary, schedule, steps_per_update)
   report.plot_diagnostics(os.path.join(out, "diagnostics.png"), grid, summary, schedule,
                           steps_per_update)
+  report.plot_segments(os.path.join(out, "segments.png"), summary)
   if any(len({c["lr"] for c in m["settings"]}) > 1 for m in summary["methods"].values()):
     report.plot_sweep(os.path.join(out, "sweep.png"), summary)
 

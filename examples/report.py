@@ -474,3 +474,33 @@ def plot_tuning_cost(path: str, summary: dict, untuned: dict[str, int]):
   ax.grid(alpha=0.3)
   ax.legend(fontsize=7)
   _save(fig, path)
+
+
+def plot_segments(path: str, summary: dict):
+  """Each segment's (normalised) return, each method at its best setting, 95% intervals."""
+  normalized = summary["score"] == "normalized"
+  key, low, high = _score_columns(normalized)
+  rows = {(r["method"], r["setting"], r["segment"]): r for r in summary["rows"]}
+  names = list(summary["methods"])
+  segments = [s["name"] for s in summary["segments"]] + ["whole run"]
+  width = 0.8 / len(names)
+  fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(segments) + 2), 4.2))
+  for i, name in enumerate(names):
+    m = summary["methods"][name]
+    cells = [rows[(name, m["best"], j if j < len(segments) - 1 else "all")]
+             for j in range(len(segments))]
+    mean = np.asarray([c[key] for c in cells], float)
+    err = np.abs(np.asarray([[c[key] - c[low], c[high] - c[key]] for c in cells], float).T)
+    x = np.arange(len(segments)) + (i - (len(names) - 1) / 2) * width
+    ax.bar(x, mean, width, yerr=np.nan_to_num(err), capsize=2, color=_color(name, 0, 1),
+           label=_label(summary, name, m["best"], 1), error_kw={"lw": 0.8})
+  if normalized:
+    ax.axhline(1.0, color="gray", lw=1, ls="--")
+  ax.set_xticks(np.arange(len(segments)))
+  ax.set_xticklabels(segments, fontsize=7, rotation=30, ha="right")
+  ax.set_ylabel("normalized return (1 = a fresh network)" if normalized else "episode return")
+  ax.set_title(f"{summary['tasks']}: mean and 95% interval over seeds, each method at its best "
+               "setting", fontsize=9)
+  ax.grid(alpha=0.3, axis="y")
+  ax.legend(fontsize=7)
+  _save(fig, path)

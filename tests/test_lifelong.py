@@ -167,8 +167,8 @@ def shift_run(tmp_path_factory):
 
 def test_cli_shift_run_writes_results(shift_run):
   out, result = shift_run
-  for name in ("curves.png", "diagnostics.png", "sweep.png", "tables.md", "segments.csv",
-               "results.json", "curves.npz"):
+  for name in ("curves.png", "diagnostics.png", "segments.png", "sweep.png", "tables.md",
+               "segments.csv", "results.json", "curves.npz"):
     assert (out / name).stat().st_size > 0, name
   assert "| TRAC(Adam) | lr 0.01 |" in (out / "tables.md").read_text()
   for metrics in result["grid"].metrics.values():
