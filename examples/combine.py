@@ -3,11 +3,14 @@
     python -m examples.combine runs/main runs/remedies --lr-from-adam l2_init shrink_perturb \\
         --out runs/comparison
 
-Runs of the same tasks, schedule, PPO, network, seeds and base seed (so seed i
-is the same seed in every folder and comparisons stay paired) are merged
-method by method, as if they had been one grid: e.g. a main run over a
-learning-rate grid and a run of remedies at the learning rate Adam did best
-with. The folder gets the tables (printed), segments.csv, results.json,
+Runs of the same tasks, schedule, PPO, network and base seed (so seed i is the
+same seed in every folder and comparisons stay paired) are merged method by
+method, as if they had been one grid: e.g. a main run over a learning-rate
+grid and a run of remedies at the learning rate Adam did best with. Folders may
+hold different numbers of seeds (a costly remedy grid run on fewer seeds);
+each method's statistics are over its own seeds, and the tables say how many.
+
+The folder gets the tables (printed), segments.csv, results.json,
 curves.png, diagnostics.png, sweep.png and tuning_cost.png (whole-run score
 against the number of settings tried; TRAC at its default learning rate is one
 point).
@@ -29,7 +32,7 @@ from examples.grid import Grid  # noqa: E402
 from examples.presets import PRESETS  # noqa: E402
 
 # What must agree between the folders for their seeds to be the same runs.
-_SAME = ("tasks", "task_names", "schedule", "ppo", "network", "seeds", "seed", "shift")
+_SAME = ("tasks", "task_names", "schedule", "ppo", "network", "seed", "shift")
 
 
 def merge(folders: Sequence[str]) -> tuple[Grid, dict, object, int]:
@@ -97,14 +100,15 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   about = {key: saved[key] for key in saved if key not in ("summary", "configs", "command",
                                                             "methods", "lrs", "runs",
                                                             "wall_time_s")}
-  about.update({"command": command, "folders": list(args.folders),
+  about.update({"seeds": report.seed_counts(lifelong.load(f)[1]["seeds"] for f in args.folders),
+                "command": command, "folders": list(args.folders),
                 "commands": [lifelong.load(f)[1]["command"] for f in args.folders],
                 "methods": list(grid.metrics), "lr_from_adam": args.lr_from_adam,
                 "untuned": {name: summary["methods"][name]["settings"][j]
                             for name, j in untuned.items()}})
   lifelong.save(args.out, grid, summary, schedule, steps_per_update, about)
   report.plot_tuning_cost(os.path.join(args.out, "tuning_cost.png"), summary, untuned)
-  lifelong.print_tables(summary, saved["seeds"], None, command)
+  lifelong.print_tables(summary, about["seeds"], None, command)
   print(f"\nWrote {args.out}/: curves.png, diagnostics.png, segments.png, sweep.png, tuning_cost.png, tables.md, "
         "segments.csv, results.json, curves.npz")
   return {"summary": summary, "grid": grid}

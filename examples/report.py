@@ -158,6 +158,12 @@ def _score_columns(normalized: bool) -> tuple[str, str, str]:
   return "mean_return", "ci95_low", "ci95_high"
 
 
+def seed_counts(counts) -> str:
+  """"6" when every method ran 6 seeds, "3-6" when they ran between 3 and 6."""
+  counts = sorted(set(counts))
+  return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+
+
 def _whole_run_rows(summary: dict) -> dict:
   """(method, setting) -> its whole-run row."""
   return {(r["method"], r["setting"]): r for r in summary["rows"] if r["segment"] == "all"}
@@ -212,7 +218,7 @@ def best_table(summary: dict, markdown: bool = False) -> str:
   key, low, high = _score_columns(summary["score"] == "normalized")
   digits = 2 if summary["score"] == "normalized" else 1
   score = "normalized return" if summary["score"] == "normalized" else "return"
-  header = ["method", "configurations", "best setting", f"best whole-run {score}",
+  header = ["method", "configurations", "seeds", "best setting", f"best whole-run {score}",
             "median setting", f"median whole-run {score}", "spread (max/min)"]
   lines = []
   for name, m in summary["methods"].items():
@@ -220,7 +226,7 @@ def best_table(summary: dict, markdown: bool = False) -> str:
     tried = str(m["configurations"])
     if m.get("lr_from_adam"):
       tried += f" + {m['configurations_tried'] - m['configurations']} (Adam's lr sweep)"
-    lines.append([m["label"], tried, _setting_label(summary, name, m["best"]),
+    lines.append([m["label"], tried, str(best["seeds"]), _setting_label(summary, name, m["best"]),
                   _fmt(best[key], best[low], best[high], digits),
                   _setting_label(summary, name, m["median"]),
                   _fmt(median[key], median[low], median[high], digits),
@@ -377,7 +383,7 @@ def plot_curves(path: str, grid: Grid, summary: dict, schedule: Schedule,
   ax.set_ylabel("normalized return" if normalized else "episode return")
   ax.set_xlabel("environment steps (dotted: task changes)")
   ax.set_title(f"{summary['tasks']}: mean and 95% interval over "
-               f"{next(iter(grid.metrics.values()))['return'].shape[0]} seeds "
+               f"{seed_counts(m['return'].shape[0] for m in grid.metrics.values())} seeds "
                "(methods with more than two settings: best setting)", fontsize=9, pad=14)
   ax.grid(alpha=0.3)
   ax.legend(fontsize=7, loc="best")

@@ -186,7 +186,9 @@ def test_cli_shift_run_writes_results(shift_run):
 def test_combine_merges_runs_of_one_setting(shift_run, tmp_path, capsys):
   first, _ = shift_run
   remedies = tmp_path / "remedies"
-  lifelong.main(SHIFT_RUN + ["--lr", "1e-3", "--optimizers", "l2_init", "--out", str(remedies)])
+  # The remedy's grid on fewer seeds: its seed 0 is still the main run's seed 0.
+  lifelong.main(SHIFT_RUN + ["--seeds", "1", "--lr", "1e-3", "--optimizers", "l2_init", "--out",
+                             str(remedies)])
   printed = capsys.readouterr()
   assert "whole run" in printed.out and "Adam + L2 to init" in printed.out
   assert "update" in printed.err  # the progress display
@@ -200,12 +202,16 @@ def test_combine_merges_runs_of_one_setting(shift_run, tmp_path, capsys):
   assert len(methods["adam"]["best_of_k"]) == 2
   # Paired seeds: the first level's first update is the same rollout for every method.
   first_update = out["grid"].metrics["l2_init"]["return"][:, :, 0]
+  assert first_update.shape == (1, 4)
   np.testing.assert_array_equal(first_update,
-                                np.broadcast_to(out["grid"].metrics["adam"]["return"][:, :1, 0],
+                                np.broadcast_to(out["grid"].metrics["adam"]["return"][:1, :1, 0],
                                                 first_update.shape))
+  seeds = {r["method"]: r["seeds"] for r in out["summary"]["rows"] if r["segment"] == "all"}
+  assert seeds == {"adam": 2, "trac": 2, "l2_init": 1}
   for name in ("tuning_cost.png", "curves.png", "results.json", "segments.csv"):
     assert (combined / name).stat().st_size > 0, name
-  assert "Adam's lr sweep" in capsys.readouterr().out
+  printed = capsys.readouterr().out
+  assert "Adam's lr sweep" in printed and "1-2 seeds" in printed
   with pytest.raises(SystemExit) as exit_info:  # a method in two folders
     combine.main([str(first), str(first), "--out", str(tmp_path / "twice")])
   assert exit_info.value.code == 2
