@@ -33,6 +33,13 @@ from examples.presets import PRESETS  # noqa: E402
 
 # What must agree between the folders for their seeds to be the same runs.
 _SAME = ("tasks", "task_names", "schedule", "ppo", "network", "seed", "shift")
+# Display settings, which change nothing in a run.
+_DISPLAY = ("progress_every",)
+
+
+def _comparable(value):
+  return ({k: v for k, v in value.items() if k not in _DISPLAY} if isinstance(value, dict)
+          else value)
 
 
 def merge(folders: Sequence[str]) -> tuple[Grid, dict, object, int]:
@@ -46,7 +53,7 @@ def merge(folders: Sequence[str]) -> tuple[Grid, dict, object, int]:
   metrics, configs, runs = {}, {}, {}
   for folder, (grid, saved, _, _) in zip(folders, grids):
     for key in _SAME:
-      if saved.get(key) != first.get(key):
+      if _comparable(saved.get(key)) != _comparable(first.get(key)):
         raise ValueError(f"{folder} differs from {folders[0]} in {key!r}: "
                          f"{saved.get(key)!r} vs {first.get(key)!r}")
     for name in grid.metrics:

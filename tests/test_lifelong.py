@@ -186,8 +186,9 @@ def test_cli_shift_run_writes_results(shift_run):
 def test_combine_merges_runs_of_one_setting(shift_run, tmp_path, capsys):
   first, _ = shift_run
   remedies = tmp_path / "remedies"
-  # The remedy's grid on fewer seeds: its seed 0 is still the main run's seed 0.
-  lifelong.main(SHIFT_RUN + ["--seeds", "1", "--lr", "1e-3", "--optimizers", "l2_init", "--out",
+  # The remedy's grid on fewer seeds (and another progress display): its seed 0 is still the
+  # main run's seed 0.
+  lifelong.main(SHIFT_RUN + ["--seeds", "1", "--progress-every", "2", "--lr", "1e-3", "--optimizers", "l2_init", "--out",
                              str(remedies)])
   printed = capsys.readouterr()
   assert "whole run" in printed.out and "Adam + L2 to init" in printed.out
