@@ -92,7 +92,7 @@ METHODS = {m.name: m for m in [
            about="optax.adam(lr, b1=0.99, b2=0.99), Dohare et al.'s non-stationary Adam"),
     Method("mechanic", "Mechanic(Adam)", "Oranges", _mechanic,
            about="optax.contrib.mechanize(optax.adam(lr)), TRAC's sibling tuner"),
-    Method("l2_init", "Adam + L2 to init", "PuBuGn", _l2_init,
+    Method("l2_init", "Adam + L2 to init", "cividis", _l2_init,
            grid=(("strength", (1e-4, 1e-3, 1e-2, 1e-1)),),
            about="g + strength (theta - theta_0), then Adam (regenerative regularisation)"),
     Method("shrink_perturb", "Adam + shrink & perturb", "Greys", _shrink_perturb,
