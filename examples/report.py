@@ -164,6 +164,10 @@ def seed_counts(counts) -> str:
   return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
 
 
+def _whole_run_label(summary: dict) -> str:
+  return "whole-run normalized return" if summary["score"] == "normalized" else "whole-run return"
+
+
 def _whole_run_rows(summary: dict) -> dict:
   """(method, setting) -> its whole-run row."""
   return {(r["method"], r["setting"]): r for r in summary["rows"] if r["segment"] == "all"}
@@ -443,8 +447,7 @@ def plot_sweep(path: str, summary: dict):
                     color=color, alpha=0.15, lw=0)
   ax.set_xscale("log")
   ax.set_xlabel("learning rate")
-  ax.set_ylabel("whole-run normalized return" if summary["score"] == "normalized"
-                else "whole-run return")
+  ax.set_ylabel(_whole_run_label(summary))
   ax.set_title(f"{summary['tasks']}: mean and 95% interval over seeds", fontsize=9)
   ax.grid(alpha=0.3)
   ax.legend(fontsize=8)
@@ -474,8 +477,7 @@ def plot_tuning_cost(path: str, summary: dict, untuned: dict[str, int]):
             + (" (lr from Adam's sweep)" if offset else ""))
   ax.set_xscale("log", base=2)
   ax.set_xlabel("settings tried (expected best of k drawn from the grid)")
-  ax.set_ylabel("whole-run normalized return" if summary["score"] == "normalized"
-                else "whole-run return")
+  ax.set_ylabel(_whole_run_label(summary))
   ax.set_title(f"{summary['tasks']}: tuning cost; mean over seeds", fontsize=9)
   ax.grid(alpha=0.3)
   ax.legend(fontsize=7)
