@@ -224,6 +224,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   command = "python -m examples.lifelong" + "".join(
       " " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
 
+  code = code_version()  # the code that trains, before anyone edits the checkout
   runs = sum(len(m.configs(lrs)) for m in methods) * args.seeds
   num_devices = 1 if args.mesh is None else args.mesh.size
   steps = schedule.updates_per_task * config.steps_per_update
@@ -265,7 +266,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         "layout": grid.layout,
         "backend": jax.default_backend(),
         "wall_time_s": round(wall, 1),
-        "code": code_version(),
+        "code": code,
     })
     print_tables(summary, args.seeds, wall, command)
     print(f"\nWrote {out}/: curves.png, diagnostics.png, segments.png"
@@ -324,15 +325,15 @@ def redraw(folder: str):
 
 
 def code_version() -> dict[str, str]:
-  """The git commit of this checkout (+dirty if trac_optax/ or examples/ differ from it) and
-  the versions of jax and optax: TRAC and PPO are chaotic enough that any change in float
-  rounding changes individual runs (not the statistics)."""
+  """The git commit of this checkout (+dirty if Python files in trac_optax/ or examples/ differ
+  from it) and the versions of jax and optax: TRAC and PPO are chaotic enough that any change
+  in float rounding changes individual runs (not the statistics)."""
   root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
   try:
     git = lambda *a: subprocess.run(["git", *a], cwd=root, capture_output=True, text=True,
                                     timeout=10)
     commit = git("rev-parse", "--short", "HEAD").stdout.strip() or "unknown"
-    if git("diff", "--quiet", "HEAD", "--", "trac_optax", "examples").returncode:
+    if git("diff", "--quiet", "HEAD", "--", "trac_optax/*.py", "examples/*.py").returncode:
       commit += "+dirty"
   except (OSError, subprocess.SubprocessError):
     commit = "unknown"
