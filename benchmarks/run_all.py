@@ -270,7 +270,14 @@ def devices_section(r: dict) -> tuple[list[str], list[tuple]]:
             f" {s['env_steps_per_run'] // s['updates']} env steps), its run axis split over the"
             " devices. On a CPU the devices are simulated and share its cores, which bound the"
             " speed-up. Same returns on every split: "
-            f"{'yes' if r['same_returns_on_every_split'] else '**no**'}."]
+            f"{'yes' if r['same_returns_on_every_split'] else '**no**'}"
+            + ("." if r["same_returns_on_every_split"] or "runs_identical_on_every_split" not in r
+               else f": {r['runs_identical_on_every_split']} of {s['runs']} runs identical, "
+               f"all runs identical for the first {r['updates_identical_on_every_split']} of "
+               f"{s['updates']} updates, after which float rounding (which differs with the "
+               "per-device batch) grows, through PPO's chaos, into other episodes; the largest "
+               "relative change of a run's mean return was "
+               f"{r['max_relative_difference_of_a_runs_mean_return']:.1%}.")]
   return lines, [("lifelong grid: same returns on 1 and more devices", "yes",
                   "yes" if r["same_returns_on_every_split"] else "no",
                   r["same_returns_on_every_split"])]
