@@ -76,13 +76,13 @@ def main(argv=None) -> dict:
     programs[str(count)], rows[str(count)] = program, {"devices": count, "compile_s": seconds}
   returns = {name: p.run().metrics["trac"]["return"] for name, p in programs.items()}
   first = next(iter(returns.values()))
-  same = all(np.array_equal(r, first, equal_nan=True) for r in returns.values())
   # Where the splits part: float rounding differs with the per-device batch, and PPO's chaos
   # can grow a last-bit difference into different episodes.
-  equal = np.all([np.isclose(r, first, rtol=0, atol=0, equal_nan=True)
+  equal = np.all([(r == first) | (np.isnan(r) & np.isnan(first))
                   for r in returns.values()], axis=0)  # [seeds, settings, updates]
+  same = bool(np.all(equal))
   runs_equal = int(np.sum(np.all(equal, axis=-1)))
-  updates_equal = int(np.argmin(np.all(equal, axis=(0, 1)))) if not same else equal.shape[-1]
+  updates_equal = equal.shape[-1] if same else int(np.argmin(np.all(equal, axis=(0, 1))))
   means = np.stack([np.nanmean(r, axis=-1) for r in returns.values()])
   drift = float(np.nanmax(np.abs(means - means[0]) / np.abs(means[0])))
   timings = _timing.interleaved({name: p.call for name, p in programs.items()},

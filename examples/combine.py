@@ -42,8 +42,8 @@ def _comparable(value):
           else value)
 
 
-def merge(folders: Sequence[str]) -> tuple[Grid, dict, object, int]:
-  """The grids of `folders` as one, with the first folder's description.
+def merge(folders: Sequence[str]) -> tuple[Grid, list[dict], object, int]:
+  """The grids of `folders` as one, with every folder's saved description (first folder's first).
 
   Raises:
     ValueError: the folders differ in what `_SAME` lists, or a method appears twice.
@@ -62,7 +62,8 @@ def merge(folders: Sequence[str]) -> tuple[Grid, dict, object, int]:
       metrics[name], configs[name], runs[name] = grid.metrics[name], grid.configs[name], \
           grid.runs[name]
   devices = max(saved["devices"] for _, saved, _, _ in grids)
-  return Grid(metrics, configs, devices, runs), first, schedule, steps_per_update
+  return (Grid(metrics, configs, devices, runs), [saved for _, saved, _, _ in grids], schedule,
+          steps_per_update)
 
 
 def untuned_setting(summary: dict, name: str, default_lr: float) -> int:
@@ -89,9 +90,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     if not os.path.isfile(os.path.join(folder, "results.json")):
       parser.error(f"{folder} has no results.json (not a run folder of examples.lifelong)")
   try:
-    grid, saved, schedule, steps_per_update = merge(args.folders)
+    grid, every_saved, schedule, steps_per_update = merge(args.folders)
   except ValueError as error:
     parser.error(str(error))
+  saved = every_saved[0]
   unknown = [m for m in args.lr_from_adam if m not in grid.metrics]
   if unknown:
     parser.error(f"--lr-from-adam: {unknown[0]!r} is in none of the folders")
@@ -107,17 +109,19 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   about = {key: saved[key] for key in saved if key not in ("summary", "configs", "command",
                                                             "methods", "lrs", "runs",
                                                             "wall_time_s")}
-  about.update({"seeds": report.seed_counts(lifelong.load(f)[1]["seeds"] for f in args.folders),
+  about.update({"seeds": report.seed_counts(s["seeds"] for s in every_saved),
                 "command": command, "folders": list(args.folders),
-                "commands": [lifelong.load(f)[1]["command"] for f in args.folders],
+                "commands": [s["command"] for s in every_saved],
+                "code": lifelong.code_version(),  # the code that combined them
+                "run_codes": [s["code"] for s in every_saved],
                 "methods": list(grid.metrics), "lr_from_adam": args.lr_from_adam,
                 "untuned": {name: summary["methods"][name]["settings"][j]
                             for name, j in untuned.items()}})
   lifelong.save(args.out, grid, summary, schedule, steps_per_update, about)
   report.plot_tuning_cost(os.path.join(args.out, "tuning_cost.png"), summary, untuned)
   lifelong.print_tables(summary, about["seeds"], None, command)
-  print(f"\nWrote {args.out}/: curves.png, diagnostics.png, segments.png, sweep.png, tuning_cost.png, tables.md, "
-        "segments.csv, results.json, curves.npz")
+  print(f"\nWrote {args.out}/: curves.png, diagnostics.png, segments.png, sweep.png, "
+        "tuning_cost.png, tables.md, segments.csv, results.json, curves.npz")
   return {"summary": summary, "grid": grid}
 
 

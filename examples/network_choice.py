@@ -25,16 +25,24 @@ from examples.ppo import make_train  # noqa: E402
 from examples.presets import PRESETS  # noqa: E402
 from examples.tasks import Schedule  # noqa: E402
 
-tasks = game_tasks(DEFAULT_GAMES)
-for g in [0, 1]:
-  for preset in ["minatar", "minatar-cnn"]:
-    p = PRESETS[preset]
-    train = jax.jit(make_train(p.ppo, tasks, p.network.build(6), METHODS["adam"].make, Schedule((g,), 20)))
-    for lr in [1e-3, 3e-3]:
-      t = time.perf_counter()
-      m = train(seed_key_array(0, 1)[0], {"lr": lr})["metrics"]
-      r, e = np.asarray(m["return"]), np.asarray(m["episodes"])
-      wall = time.perf_counter() - t
-      print(json.dumps(dict(preset=preset, game=DEFAULT_GAMES[g], lr=lr, wall=round(wall, 1),
-          segment_return=round(float(np.nansum(np.nan_to_num(r) * e) / e.sum()), 2),
-          last5=round(float(np.nanmean(r[-5:])), 2))), flush=True)
+
+def main():
+  tasks = game_tasks(DEFAULT_GAMES)
+  for g in [0, 1]:
+    for preset in ["minatar", "minatar-cnn"]:
+      p = PRESETS[preset]
+      train = jax.jit(make_train(p.ppo, tasks, p.network.build(tasks.num_actions),
+                                 METHODS["adam"].make, Schedule((g,), 20)))
+      for lr in [1e-3, 3e-3]:
+        t = time.perf_counter()
+        m = train(seed_key_array(0, 1)[0], {"lr": lr})["metrics"]
+        r, e = np.asarray(m["return"]), np.asarray(m["episodes"])
+        wall = time.perf_counter() - t
+        print(json.dumps(dict(
+            preset=preset, game=DEFAULT_GAMES[g], lr=lr, wall=round(wall, 1),
+            segment_return=round(float(np.nansum(np.nan_to_num(r) * e) / e.sum()), 2),
+            last5=round(float(np.nanmean(r[-5:])), 2))), flush=True)
+
+
+if __name__ == "__main__":
+  main()

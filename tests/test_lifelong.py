@@ -188,8 +188,8 @@ def test_combine_merges_runs_of_one_setting(shift_run, tmp_path, capsys):
   remedies = tmp_path / "remedies"
   # The remedy's grid on fewer seeds (and another progress display): its seed 0 is still the
   # main run's seed 0.
-  lifelong.main(SHIFT_RUN + ["--seeds", "1", "--progress-every", "2", "--lr", "1e-3", "--optimizers", "l2_init", "--out",
-                             str(remedies)])
+  lifelong.main(SHIFT_RUN + ["--seeds", "1", "--progress-every", "2", "--lr", "1e-3",
+                             "--optimizers", "l2_init", "--out", str(remedies)])
   printed = capsys.readouterr()
   assert "whole run" in printed.out and "Adam + L2 to init" in printed.out
   assert "update" in printed.err  # the progress display
@@ -211,6 +211,8 @@ def test_combine_merges_runs_of_one_setting(shift_run, tmp_path, capsys):
   assert seeds == {"adam": 2, "trac": 2, "l2_init": 1}
   for name in ("tuning_cost.png", "curves.png", "results.json", "segments.csv"):
     assert (combined / name).stat().st_size > 0, name
+  saved = json.loads((combined / "results.json").read_text())
+  assert len(saved["run_codes"]) == 2 and saved["code"]["commit"]
   printed = capsys.readouterr().out
   assert "Adam's lr sweep" in printed and "1-2 seeds" in printed
   with pytest.raises(SystemExit) as exit_info:  # a method in two folders
