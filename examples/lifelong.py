@@ -100,6 +100,9 @@ def _parser() -> _Parser:
   common.add_argument("--optimizers", nargs="+", default=None, metavar="METHOD",
                       help=f"any of {', '.join(METHODS)} (default: adam trac; with --games "
                       "also reset, the yardstick of normalised returns)")
+  common.add_argument("--grid", nargs="+", default=[], metavar="METHOD.NAME=V,V",
+                      help="replace a method's grid of values beyond the lr, e.g. "
+                      "l2_init.strength=1e-3,1e-2")
   common.add_argument("--preset", default=None,
                       help=f"PPO and network settings: {', '.join(PRESETS)} (default: paper; "
                       "with --games: minatar)")
@@ -149,6 +152,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.error(f"unknown optimizer {unknown[0]!r}; choose from {', '.join(METHODS)}")
   if len(set(args.optimizers)) != len(args.optimizers):
     parser.error(f"--optimizers lists a method twice: {' '.join(args.optimizers)}")
+  try:
+    args.methods = with_grids([METHODS[name] for name in args.optimizers], args.grid)
+  except ValueError as error:
+    parser.error(str(error))
   if args.seeds < 1:
     parser.error(f"--seeds must be >= 1, got {args.seeds}")
   if args.lr is not None and not all(np.isfinite(lr) and lr > 0 for lr in args.lr):
@@ -191,6 +198,30 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
   return args
 
 
+def with_grids(methods: Sequence, overrides: Sequence[str]) -> list:
+  """The methods with the grids that `--grid METHOD.NAME=V,V` options give them."""
+  methods = {m.name: m for m in methods}
+  for text in overrides:
+    key, _, values = text.partition("=")
+    method, _, name = key.partition(".")
+    if method not in methods:
+      raise ValueError(f"--grid {text}: {method!r} is not among --optimizers")
+    grid = dict(methods[method].grid)
+    if name not in grid:
+      raise ValueError(f"--grid {text}: {method} has no hyperparameter {name!r} "
+                       f"(it has: {', '.join(grid) or 'none'})")
+    try:
+      parsed = tuple(float(v) for v in values.split(","))
+    except ValueError:
+      parsed = ()
+    if not parsed or not all(np.isfinite(v) for v in parsed) or len(set(parsed)) < len(parsed):
+      raise ValueError(f"--grid {text}: expected distinct numbers after '=', e.g. "
+                       f"{method}.{name}=1e-3,1e-2")
+    grid[name] = parsed
+    methods[method] = dataclasses.replace(methods[method], grid=tuple(grid.items()))
+  return list(methods.values())
+
+
 def build(args: argparse.Namespace):
   """The task set and schedule the arguments describe."""
   from examples.games import game_tasks
@@ -201,7 +232,7 @@ def build(args: argparse.Namespace):
     tasks = game_tasks(args.games)
     updates = steps_to_updates(args.steps_per_game, preset.ppo)
     return tasks, Schedule.cycles(tasks.num_tasks, updates, args.cycles)
-  tasks = shift_tasks(args.env, args.shift, args.levels, args.shift_scale)
+  tasks = shift_tasks(args.env, args.shift, args.levels, args.shift_scale, preset.time_limit)
   return tasks, Schedule.levels(args.levels, steps_to_updates(args.steps_per_level, preset.ppo))
 
 
@@ -215,7 +246,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   tasks, schedule = args.tasks, args.schedule
   config = dataclasses.replace(preset.ppo, progress_every=args.progress_every)
   lrs = args.lr if args.lr is not None else [preset.lr]
-  methods = [METHODS[name] for name in args.optimizers]
+  methods = args.methods
   slug = "games" if args.mode == "games" else args.env
   out = args.out or os.path.join("runs", f"lifelong-{slug}-{time.strftime('%Y%m%d-%H%M%S')}")
   writer = jax.process_index() == 0

@@ -32,6 +32,7 @@ from examples.networks import dormant_fraction
 from examples.tasks import Schedule, TaskSet
 
 DORMANT_THRESHOLDS = (0.0, 0.1)  # ReDo's tau; each gives the metric "dormant_<tau>"
+VALUE_TARGETS = ("gae", "returns")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +50,15 @@ class PPOConfig:
   vf_coef: float = 0.5  # weight of the value loss, a plain mean squared error
   max_grad_norm: Optional[float] = 0.5  # global-norm clip before the optimizer; None: off
   reward_scale: float = 1.0  # rewards are multiplied by this for learning (not logging)
+  # True: every update starts new episodes (all envs reset) and its last step cuts the
+  # episodes still running, with the value bootstrapped there; a cut episode counts as an
+  # episode in "return". The published Gym-control PPO's rollout. False: episodes run on
+  # across updates (PureJaxRL's).
+  fresh_episodes: bool = False
+  # What the value regresses on: "gae", the lambda-returns (advantages + values, as
+  # PureJaxRL); "returns", the discounted rewards-to-go, bootstrapped where an episode
+  # was cut (the published Gym-control PPO).
+  value_target: str = "gae"
   probe_size: int = 256  # rollout observations on which the diagnostics are measured
   progress_every: int = 0  # call `on_progress` every this many updates; 0: never
 
@@ -66,6 +76,8 @@ class PPOConfig:
     for name in ("num_envs", "num_steps", "num_epochs", "num_minibatches", "probe_size"):
       if getattr(self, name) < 1:
         raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+    if self.value_target not in VALUE_TARGETS:
+      raise ValueError(f"value_target must be one of {VALUE_TARGETS}, got {self.value_target!r}")
     if self.steps_per_update % self.num_minibatches:
       raise ValueError(f"num_envs * num_steps = {self.steps_per_update} is not divisible by "
                        f"num_minibatches = {self.num_minibatches}")
@@ -123,7 +135,9 @@ def make_train(
     keyword arguments given to `optimizer` (e.g. `{"lr": 1e-3}`).
     Each metric has one entry per update (leading axis `schedule.num_updates`):
       "return": mean return (raw env reward) of the episodes that ended during the
-        update's rollout, NaN if none did; "episodes": how many ended;
+        update's rollout, NaN if none did; "episodes": how many ended (with
+        `config.fresh_episodes`, the episodes the rollout's end cut count too, so
+        every update has one);
       "task": the task in force;
       "entropy", "value_loss": means over the update's minibatches;
       "scale": TRAC's scale S after the update (NaN if the optimizer has no TRAC);
@@ -168,7 +182,11 @@ def make_train(
       # vmap: the task switch and the progress `cond` below stay real branches.
       update_index, task, switch = x
       task_params = tasks.set_task(env_params, task)
-      if has_switches:  # the first action after a change sees the new task
+      if config.fresh_episodes:  # new episodes, under the task in force
+        rng, key_reset = jax.random.split(rng)
+        obs, env_state = jax.vmap(tasks.env.reset, in_axes=(0, None))(
+            jax.random.split(key_reset, config.num_envs), task_params)
+      elif has_switches:  # the first action after a change sees the new task
         obs = jax.lax.cond(
             switch, lambda: jax.vmap(tasks.observe, in_axes=(0, None))(env_state, task_params),
             lambda: obs)
@@ -210,7 +228,12 @@ def make_train(
       advantages = jax.vmap(
           rlax.truncated_generalized_advantage_estimation, in_axes=(1, 1, None, 1), out_axes=1)(
               reward, discount, config.gae_lambda, values)
-      targets = advantages + traj.value
+      if config.value_target == "returns":  # GAE with lambda = 1, plus V: rewards-to-go
+        targets = traj.value + jax.vmap(
+            rlax.truncated_generalized_advantage_estimation, in_axes=(1, 1, None, 1),
+            out_axes=1)(reward, discount, 1.0, values)
+      else:
+        targets = advantages + traj.value
       advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
 
       # Loss.
@@ -246,8 +269,12 @@ def make_train(
           epoch, (params, opt_state), jax.random.split(key_epochs, config.num_epochs))
 
       # Logging and plasticity diagnostics.
-      episodes = jnp.sum(traj.episode_done)
-      return_sum = jnp.sum(jnp.where(traj.episode_done, traj.episode_return, 0.0))
+      if config.fresh_episodes:  # every step is in one episode; the last ones were cut
+        episodes = jnp.sum(traj.episode_done) + jnp.sum(~traj.episode_done[-1])
+        return_sum = jnp.sum(traj.reward)
+      else:
+        episodes = jnp.sum(traj.episode_done)
+        return_sum = jnp.sum(jnp.where(traj.episode_done, traj.episode_return, 0.0))
       metrics = {
           "return": return_sum / episodes,  # NaN (0/0) when no episode ended
           "episodes": episodes.astype(jnp.int32),

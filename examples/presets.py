@@ -1,6 +1,7 @@
 """Named PPO settings: PPO's hyperparameters, the network and the default learning rate."""
 
 import dataclasses
+from typing import Optional
 
 from examples.networks import NetworkSpec
 from examples.ppo import PPOConfig
@@ -12,6 +13,9 @@ class Preset:
   network: NetworkSpec
   lr: float  # default learning rate of Adam and of TRAC's inner Adam
   about: str
+  # Observation shifts: episodes are cut (and bootstrapped) after this many steps
+  # (gymnax's `max_steps_in_episode`); None: the environment's own limit.
+  time_limit: Optional[int] = None
 
 
 PRESETS = {
@@ -23,6 +27,20 @@ PRESETS = {
         NetworkSpec("mlp", (128, 128, 128), "leaky_relu"),
         lr=1e-2,
         about="the TRAC paper's Gym-control PPO"),
+    # The published continual Gym-control protocol (the TRAC paper's notebook as
+    # C-CHAIN runs it, control_train_aligned_vanilla.py): one environment, 800 steps
+    # per update in fresh episodes cut at 400 steps, 5 epochs of minibatches of 32
+    # (125 optimizer steps per update), value regressed on the rewards-to-go, rewards
+    # / 20, no clipping, no annealing, 3x128 LeakyReLU(0.1) networks with PyTorch's
+    # init, Adam lr 1e-3 (C-CHAIN's; the notebook's is 1e-2).
+    "published": Preset(
+        PPOConfig(num_envs=1, num_steps=800, num_epochs=5, num_minibatches=25,
+                  max_grad_norm=None, reward_scale=1 / 20, fresh_episodes=True,
+                  value_target="returns"),
+        NetworkSpec("mlp", (128, 128, 128), "leaky_relu", init="torch"),
+        lr=1e-3,
+        about="the published continual Gym-control PPO (TRAC's notebook, C-CHAIN)",
+        time_limit=400),
     # PureJaxRL's CartPole PPO, with separate 2x64 tanh actor and critic.
     "purejaxrl": Preset(PPOConfig(), NetworkSpec("mlp", (64, 64), "tanh"), lr=2.5e-4,
                         about="PureJaxRL's CartPole PPO"),

@@ -21,7 +21,7 @@ which covers the three kinds of shift offered here:
 
 import math
 from functools import partial
-from typing import Any
+from typing import Any, Optional
 
 import gymnax
 import jax
@@ -131,7 +131,7 @@ class ShiftObservationWrapper(GymnaxWrapper):
 
 
 def shift_tasks(env_name: str, kind: str = "offset", num_levels: int = 1,
-                scale: float = 2.0) -> TaskSet:
+                scale: float = 2.0, time_limit: Optional[int] = None) -> TaskSet:
   """The levels of one gymnax environment under observation shifts, as a `TaskSet`.
 
   Args:
@@ -139,6 +139,8 @@ def shift_tasks(env_name: str, kind: str = "offset", num_levels: int = 1,
     kind: one of `SHIFT_KINDS`.
     num_levels: L; level 0 is the plain environment (so L = 1 is plain PPO).
     scale: standard deviation of the "offset" shift.
+    time_limit: episodes are truncated after this many steps (gymnax's
+      `max_steps_in_episode`); None keeps the environment's own.
 
   Returns:
     A `TaskSet` over `LogWrapper(ShiftObservationWrapper(FlattenObservationWrapper(env)))`
@@ -152,6 +154,10 @@ def shift_tasks(env_name: str, kind: str = "offset", num_levels: int = 1,
   if kind not in SHIFT_KINDS:
     raise ValueError(f"unknown shift kind {kind!r}; expected one of {SHIFT_KINDS}")
   base, base_params = gymnax.make(env_name)
+  if time_limit is not None:
+    if time_limit < 1:
+      raise ValueError(f"time_limit must be >= 1, got {time_limit}")
+    base_params = base_params.replace(max_steps_in_episode=int(time_limit))
   action_space = base.action_space(base_params)
   if not isinstance(action_space, spaces.Discrete):
     raise ValueError(f"{env_name} does not have discrete actions")
