@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 from examples import lifelong, report  # noqa: E402
 from examples.grid import Grid  # noqa: E402
 from examples.presets import PRESETS  # noqa: E402
+from examples.stats import SCORES  # noqa: E402
 
 # What must agree between the folders for their seeds to be the same runs.
 _SAME = ("tasks", "task_names", "schedule", "ppo", "network", "seed", "shift")
@@ -85,6 +86,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   parser.add_argument("--default-lr", type=float, default=None,
                       help="TRAC's untuned learning rate, its one point in tuning_cost.png "
                       "(default: the preset's)")
+  parser.add_argument("--score", choices=SCORES, default="updates",
+                      help="how a segment's return averages its episodes: over updates (the "
+                      "published score, default) or over episodes")
   args = parser.parse_args(argv)
   for folder in args.folders:
     if not os.path.isfile(os.path.join(folder, "results.json")):
@@ -98,7 +102,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   if unknown:
     parser.error(f"--lr-from-adam: {unknown[0]!r} is in none of the folders")
 
-  summary = report.summarize(grid, saved["task_names"], saved["tasks"], schedule)
+  summary = report.summarize(grid, saved["task_names"], saved["tasks"], schedule, args.score)
   report.add_tuning_cost(summary, args.lr_from_adam)
   default_lr = args.default_lr or PRESETS[saved["preset"]].lr
   untuned = ({"trac": untuned_setting(summary, "trac", default_lr)}

@@ -44,6 +44,7 @@ from examples.grid import Grid, device_mesh, run_grid  # noqa: E402
 from examples.methods import METHODS  # noqa: E402
 from examples.ppo import steps_to_updates  # noqa: E402
 from examples.presets import PRESETS  # noqa: E402
+from examples.stats import SCORES  # noqa: E402
 from examples.tasks import DEFAULT_GAMES, MINATAR_GAMES, SHIFT_KINDS, Schedule  # noqa: E402
 
 # examples.games and examples.shifts import gymnax, which starts JAX's backend: they are
@@ -107,6 +108,9 @@ def _parser() -> _Parser:
                       help=f"PPO and network settings: {', '.join(PRESETS)} (default: paper; "
                       "with --games: minatar)")
   common.add_argument("--seed", type=int, default=0, help="base random seed (default 0)")
+  common.add_argument("--score", choices=SCORES, default="updates",
+                      help="how a segment's return averages its episodes: over updates (the "
+                      "published score, default) or over episodes")
   common.add_argument("--progress-every", type=int, default=20,
                       help="print progress every this many updates, 0: off (default 20)")
   common.add_argument("--devices", type=int, default=None,
@@ -273,12 +277,13 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                                           for name, split in grid.layout.items()),
           file=sys.stderr)
   summary = report.add_tuning_cost(report.summarize(grid, tasks.task_names, tasks.name,
-                                                   schedule))
+                                                   schedule, args.score))
   if writer:
     save(out, grid, summary, schedule, config.steps_per_update, {
         "command": command,
         "mode": args.mode,
         "tasks": tasks.name,
+        "env": None if args.mode == "games" else args.env,
         "task_names": list(tasks.task_names),
         "preset": args.preset,
         "ppo": dataclasses.asdict(config),

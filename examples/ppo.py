@@ -225,15 +225,7 @@ def make_train(
       reward = config.reward_scale * traj.reward + config.gamma * bootstrap * final_value
       discount = config.gamma * (1.0 - (traj.terminated | traj.truncated))
       values = jnp.concatenate([traj.value, last_value[None]], axis=0)
-      advantages = jax.vmap(
-          rlax.truncated_generalized_advantage_estimation, in_axes=(1, 1, None, 1), out_axes=1)(
-              reward, discount, config.gae_lambda, values)
-      if config.value_target == "returns":  # GAE with lambda = 1, plus V: rewards-to-go
-        targets = traj.value + jax.vmap(
-            rlax.truncated_generalized_advantage_estimation, in_axes=(1, 1, None, 1),
-            out_axes=1)(reward, discount, 1.0, values)
-      else:
-        targets = advantages + traj.value
+      advantages, targets = advantages_and_targets(reward, discount, values, config)
       advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
 
       # Loss.
@@ -296,6 +288,30 @@ def make_train(
             "metrics": metrics}
 
   return train
+
+
+def advantages_and_targets(reward: jax.Array, discount: jax.Array, values: jax.Array,
+                           config: PPOConfig) -> tuple[jax.Array, jax.Array]:
+  """GAE advantages and the value's regression targets of a rollout.
+
+  Args:
+    reward: [T, E] rewards for learning (scaled, with bootstrapped values added
+      where an episode was truncated).
+    discount: [T, E] gamma, or 0 where an episode ended.
+    values: [T + 1, E] the value of every observation and of the last one.
+    config: `gae_lambda` and `value_target` ("gae": the lambda-returns,
+      advantages + values; "returns": the discounted rewards-to-go, bootstrapped
+      with the last value where the rollout cuts an episode).
+
+  Returns:
+    (advantages [T, E], targets [T, E]), advantages not yet normalised.
+  """
+  gae = jax.vmap(rlax.truncated_generalized_advantage_estimation, in_axes=(1, 1, None, 1),
+                 out_axes=1)
+  advantages = gae(reward, discount, config.gae_lambda, values)
+  if config.value_target == "returns":  # GAE with lambda = 1, plus V: rewards-to-go
+    return advantages, values[:-1] + gae(reward, discount, 1.0, values)
+  return advantages, advantages + values[:-1]
 
 
 def _flat(x: jax.Array) -> tuple[jax.Array, tuple[int, ...]]:

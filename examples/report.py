@@ -28,7 +28,7 @@ def segment_name(task_names: Sequence[str], seg, cycles: int) -> str:
 
 
 def summarize(grid: Grid, task_names: Sequence[str], title: str,
-              schedule: Schedule) -> dict[str, Any]:
+              schedule: Schedule, averaging: str = "updates") -> dict[str, Any]:
   """Everything the tables, files and figures report, as plain data.
 
   Args:
@@ -36,11 +36,14 @@ def summarize(grid: Grid, task_names: Sequence[str], title: str,
     task_names: the name of each task, in task order.
     title: what the tasks are (`TaskSet.name`).
     schedule: the schedule the grid was trained on.
+    averaging: how a segment's return averages its episodes, "updates" (the
+      published score) or "episodes"; see `examples.stats`.
   """
   segments = schedule.segments()
   num_tasks = len(task_names)
   cycles = schedule.num_cycles
-  seg_returns = {name: stats.segment_returns(m, schedule) for name, m in grid.metrics.items()}
+  seg_returns = {name: stats.segment_scores(m, schedule, averaging)
+                 for name, m in grid.metrics.items()}
   denominators = None
   if "reset" in seg_returns and num_tasks > 1 and cycles > 1:
     denominators = stats.yardstick(seg_returns["reset"], schedule, num_tasks)
@@ -55,7 +58,7 @@ def summarize(grid: Grid, task_names: Sequence[str], title: str,
     whole_norm = None if normalized[name] is None else stats.whole_run(normalized[name])
     score = whole_norm if whole_norm is not None else whole
     best, median = stats.rank_settings(score)
-    score_mean, _ = stats.mean_ci(score)
+    score_mean, _ = stats.mean_se(score)
     methods[name] = {
         "label": METHODS[name].label if name in METHODS else name,
         "settings": settings,
@@ -68,22 +71,21 @@ def summarize(grid: Grid, task_names: Sequence[str], title: str,
     }
     for j, setting in enumerate(settings):
       columns = [(i, seg) for i, seg in enumerate(segments)] + [("all", None)]
-      for i, seg in columns:
+      raw = stats.interval_estimates(np.column_stack([returns[:, j], whole[:, j]]))
+      norm = None if whole_norm is None else stats.interval_estimates(
+          np.column_stack([normalized[name][:, j], whole_norm[:, j]]))
+      for c, (i, seg) in enumerate(columns):
         per_seed = whole[:, j] if seg is None else returns[:, j, i]
-        mean, half = stats.mean_ci(per_seed)
         row = {
             "method": name, "setting": j, **{f"hp_{k}": v for k, v in setting.items()},
             "segment": i, "task": "all" if seg is None else task_names[seg.task],
             "visit": "all" if seg is None else seg.visit + 1,
-            "mean_return": float(mean), "ci95_low": float(mean - half),
-            "ci95_high": float(mean + half), "seeds": int(per_seed.shape[0]),
+            **_estimates(raw, c, ""), "seeds": int(per_seed.shape[0]),
             "per_seed": [float(v) for v in per_seed],
         }
-        if whole_norm is not None:
+        if norm is not None:
           per_seed = whole_norm[:, j] if seg is None else normalized[name][:, j, i]
-          mean, half = stats.mean_ci(per_seed)
-          row.update({"normalized": float(mean), "norm_ci95_low": float(mean - half),
-                      "norm_ci95_high": float(mean + half),
+          row.update({**_estimates(norm, c, "norm_"),
                       "norm_per_seed": [float(v) for v in per_seed]})
         rows.append(row)
       if cycles > 1:
@@ -110,11 +112,21 @@ def summarize(grid: Grid, task_names: Sequence[str], title: str,
       "yardstick": None if denominators is None else dict(
           zip(task_names, [float(d) for d in denominators])),
       "score": score_kind,
+      "averaging": averaging,
       "methods": methods,
       "rows": rows,
       "cycle_ratios": ratios,
       "diagnostics_at_segment_end": diagnostics,
   }
+
+
+def _estimates(estimates: dict, column: int, prefix: str) -> dict[str, float]:
+  """One column of `stats.interval_estimates` as a summary row's fields."""
+  key = "normalized" if prefix else "mean_return"
+  names = {key: "mean", f"{prefix}ci95_low": "mean_low", f"{prefix}ci95_high": "mean_high",
+           f"{prefix}se": "se", f"{prefix}iqm": "iqm", f"{prefix}iqm_ci95_low": "iqm_low",
+           f"{prefix}iqm_ci95_high": "iqm_high"}
+  return {field: float(estimates[name][column]) for field, name in names.items()}
 
 
 def add_tuning_cost(summary: dict, lr_from_adam: Sequence[str] = ()) -> dict:
@@ -223,7 +235,9 @@ def best_table(summary: dict, markdown: bool = False) -> str:
   digits = 2 if summary["score"] == "normalized" else 1
   score = "normalized return" if summary["score"] == "normalized" else "return"
   header = ["method", "configurations", "seeds", "best setting", f"best whole-run {score}",
-            "median setting", f"median whole-run {score}", "spread (max/min)"]
+            "SE", "IQM [95%]", "median setting", f"median whole-run {score}",
+            "spread (max/min)"]
+  prefix = "norm_" if summary["score"] == "normalized" else ""
   lines = []
   for name, m in summary["methods"].items():
     best, median = whole[(name, m["best"])], whole[(name, m["median"])]
@@ -232,6 +246,10 @@ def best_table(summary: dict, markdown: bool = False) -> str:
       tried += f" + {m['configurations_tried'] - m['configurations']} (Adam's lr sweep)"
     lines.append([m["label"], tried, str(best["seeds"]), _setting_label(summary, name, m["best"]),
                   _fmt(best[key], best[low], best[high], digits),
+                  _fmt(best.get(f"{prefix}se", float("nan")), math.nan, math.nan, digits),
+                  _fmt(best.get(f"{prefix}iqm", float("nan")),
+                       best.get(f"{prefix}iqm_ci95_low", math.nan),
+                       best.get(f"{prefix}iqm_ci95_high", math.nan), digits),
                   _setting_label(summary, name, m["median"]),
                   _fmt(median[key], median[low], median[high], digits),
                   f"{m['spread']:.2f}x"])
@@ -260,7 +278,11 @@ def tables(summary: dict, about: str, markdown: bool = False) -> str:
   normalized = summary["score"] == "normalized"
   score = "normalized return" if normalized else "return"
   heading = (lambda text: f"\n**{text}**\n") if markdown else (lambda text: f"\n{text}")
-  parts = [heading(f"Mean return per segment [95% interval over {about}]"),
+  averaged = ("mean over updates of each update's mean episode return"
+              if summary.get("averaging", "episodes") == "updates"
+              else "mean return of the episodes that ended in it")
+  parts = [heading(f"Return per segment ({averaged}): mean [95% stratified-bootstrap "
+                   f"interval] over {about}"),
            segment_table(summary, markdown=markdown)]
   if normalized:
     yardstick = ", ".join(f"{k.removesuffix('-MinAtar')} {v:.2f}"
@@ -367,7 +389,7 @@ def _label(summary: dict, name: str, j: int, shown: int) -> str:
 
 def plot_curves(path: str, grid: Grid, summary: dict, schedule: Schedule,
                 steps_per_update: int):
-  """Return (normalised on game sequences) vs env steps, mean and 95% interval over seeds."""
+  """Return (normalised on game sequences) vs env steps, mean and SE over seeds."""
   steps = (np.arange(schedule.num_updates) + 1) * steps_per_update
   normalized = summary["yardstick"] is not None
   if normalized:
@@ -379,14 +401,14 @@ def plot_curves(path: str, grid: Grid, summary: dict, schedule: Schedule,
     shown = _shown_settings(summary, name)
     for j in shown:
       curves = metrics["return"][:, j] / (per_update if normalized else 1.0)
-      mean, half = stats.mean_ci(_smooth(curves, window))
+      mean, half = stats.mean_se(_smooth(curves, window))
       color = _color(name, shown.index(j), len(shown))
       ax.plot(steps, mean, color=color, lw=1.5, label=_label(summary, name, j, len(shown) > 0))
       ax.fill_between(steps, mean - half, mean + half, color=color, alpha=0.15, lw=0)
   _mark_segments(ax, summary, steps_per_update, label=True)
   ax.set_ylabel("normalized return" if normalized else "episode return")
   ax.set_xlabel("environment steps (dotted: task changes)")
-  ax.set_title(f"{summary['tasks']}: mean and 95% interval over "
+  ax.set_title(f"{summary['tasks']}: mean and standard error over "
                f"{seed_counts(m['return'].shape[0] for m in grid.metrics.values())} seeds "
                "(methods with more than two settings: best setting)", fontsize=9, pad=14)
   ax.grid(alpha=0.3)
@@ -414,7 +436,7 @@ def plot_diagnostics(path: str, grid: Grid, summary: dict, schedule: Schedule,
   for ax, key in zip(np.atleast_1d(axes), keys):
     for name, metrics in grid.metrics.items():
       j = summary["methods"][name]["best"]
-      mean, _ = stats.mean_ci(metrics[key][:, j])
+      mean, _ = stats.mean_se(metrics[key][:, j])
       ax.plot(steps, mean, color=_color(name, 0, 1), lw=1.2,
               label=_label(summary, name, j, 1))
     _mark_segments(ax, summary, steps_per_update, label=ax is np.atleast_1d(axes)[0])
@@ -448,7 +470,7 @@ def plot_sweep(path: str, summary: dict):
   ax.set_xscale("log")
   ax.set_xlabel("learning rate")
   ax.set_ylabel(_whole_run_label(summary))
-  ax.set_title(f"{summary['tasks']}: mean and 95% interval over seeds", fontsize=9)
+  ax.set_title(f"{summary['tasks']}: mean and 95% bootstrap interval over seeds", fontsize=9)
   ax.grid(alpha=0.3)
   ax.legend(fontsize=8)
   _save(fig, path)
@@ -507,7 +529,8 @@ def plot_segments(path: str, summary: dict):
   ax.set_xticks(np.arange(len(segments)))
   ax.set_xticklabels(segments, fontsize=7, rotation=30, ha="right")
   ax.set_ylabel("normalized return (1 = a fresh network)" if normalized else "episode return")
-  ax.set_title(f"{summary['tasks']}: mean and 95% interval over seeds, each method at its best "
+  ax.set_title(f"{summary['tasks']}: mean and 95% bootstrap interval over seeds, each method "
+               "at its best "
                "setting", fontsize=9)
   ax.grid(alpha=0.3, axis="y")
   ax.legend(fontsize=7)

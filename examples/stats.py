@@ -1,10 +1,22 @@
-"""From per-update metrics to the numbers of a lifelong run: segments, normalisation, intervals.
+"""From per-update metrics to the numbers of a lifelong run: scores, normalisation, intervals.
 
 A segment is a stretch of updates on one task (a level, or one visit of a game).
-A seed's return on a segment is the mean return of the episodes that ended during
-it. Its return over the whole run is the mean of its segment returns (each
-segment counts the same, whatever its episode count). Statistics are over seeds:
-the mean and its 95% Student-t interval.
+A seed's score on a segment is, by default ("updates"), the mean over the
+segment's updates of each update's mean episode return: the score of the
+published Gym-control tables (C-CHAIN's Eq. 1, the TRAC notebook's curves),
+which counts every update, that is every stretch of training time, the same. An
+update in which no episode ended carries the last update's value. The other
+score ("episodes") weights episodes instead: the returns of the episodes that
+ended in the segment over their number, which counts a failing agent's many
+short episodes far more than a good agent's few long ones. A seed's score over
+the whole run is the mean of its segment scores.
+
+Statistics are over seeds, with rliable (Agarwal et al., NeurIPS 2021): the mean
+and the interquartile mean (IQM), each with a 95% stratified-bootstrap
+(percentile) interval, which never leaves the range of the seeds' scores, so a
+bounded return keeps its bounds; the standard error of the mean, to compare with
+published mean +- SE cells; the probability of improvement of one method over
+another, with its interval; performance profiles. Curves get mean +- SE bands.
 
 Normalised return (game sequences): a seed's return on a segment of game g divided
 by the yardstick of g, the return that a fresh network and a fresh Adam state
@@ -22,36 +34,60 @@ import numpy as np
 
 from examples.tasks import Schedule
 
-# Two-sided 95% Student-t quantiles t_{0.975, df} for df = 1..30; 1.96 beyond.
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-         2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-         2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+SCORES = ("updates", "episodes")  # see the module docstring
+BOOTSTRAP_REPS = 2000  # stratified-bootstrap resamples per interval
 DIAGNOSTICS = ("dormant_0.0", "dormant_0.1", "param_norm", "distance_from_init", "entropy",
                "scale")
 
 
-def mean_ci(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-  """Mean over `axis` (NaNs left out) and the half-width of its 95% Student-t interval.
-
-  The half-width is NaN where fewer than two values are finite.
-  """
+def mean_se(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+  """Mean over `axis` (NaNs left out) and its standard error (NaN under two values)."""
   x = np.asarray(x, np.float64)
   n = np.sum(np.isfinite(x), axis=axis)
   with warnings.catch_warnings(), np.errstate(all="ignore"):
     warnings.simplefilter("ignore", RuntimeWarning)
     mean = np.nanmean(x, axis=axis)
-    std = np.nanstd(x, axis=axis, ddof=1)
-  t = np.asarray([_T975[k - 2] if 2 <= k <= len(_T975) + 1 else 1.96 for k in np.ravel(n)])
-  half = np.where(np.reshape(n, np.shape(mean)) >= 2,
-                  t.reshape(np.shape(mean)) * std / np.sqrt(np.maximum(n, 1)), np.nan)
-  return mean, half
+    se = np.nanstd(x, axis=axis, ddof=1) / np.sqrt(n)
+  return mean, np.where(n >= 2, se, np.nan)
+
+
+def update_returns(metrics: dict[str, np.ndarray]) -> np.ndarray:
+  """[..., updates]: each update's mean episode return, an update in which no episode
+  ended carrying the last value (NaN before the first episode of the run ends)."""
+  returns = np.asarray(metrics["return"], np.float64)
+  valid = np.isfinite(returns) & (np.asarray(metrics["episodes"]) > 0)
+  index = np.where(valid, np.arange(returns.shape[-1]), 0)
+  index = np.maximum.accumulate(index, axis=-1)
+  carried = np.take_along_axis(returns, index, axis=-1)
+  seen = np.maximum.accumulate(valid, axis=-1)
+  return np.where(seen, carried, np.nan)
+
+
+def segment_scores(metrics: dict[str, np.ndarray], schedule: Schedule,
+                   score: str = "updates") -> np.ndarray:
+  """[..., updates] per-update metrics -> [..., segments]: each segment's score.
+
+  Args:
+    metrics: with "return" and "episodes", see `examples.ppo.make_train`.
+    schedule: the schedule the metrics were trained on.
+    score: "updates" or "episodes", see the module docstring.
+  """
+  if score not in SCORES:
+    raise ValueError(f"unknown score {score!r}; expected one of {SCORES}")
+  if score == "episodes":
+    return segment_returns(metrics, schedule)
+  per_update = update_returns(metrics)
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore", RuntimeWarning)
+    return np.stack([np.nanmean(per_update[..., seg.start:seg.stop], axis=-1)
+                     for seg in schedule.segments()], axis=-1)
 
 
 def segment_returns(metrics: dict[str, np.ndarray], schedule: Schedule) -> np.ndarray:
   """[..., updates] per-update metrics -> [..., segments]: each segment's mean episode return.
 
-  Episode-weighted: the sum of the returns of the episodes that ended in the
-  segment over their number (NaN if none ended).
+  Episode-weighted (the "episodes" score): the sum of the returns of the episodes
+  that ended in the segment over their number (NaN if none ended).
   """
   returns, episodes = metrics["return"], metrics["episodes"]
   total = np.where(episodes > 0, np.nan_to_num(returns) * episodes, 0.0)
@@ -178,3 +214,113 @@ def expected_best_of_k(means: Sequence[float]) -> np.ndarray:
     weights = np.asarray([math.comb(n - r, k - 1) for r in range(1, n + 1)], float)
     out.append(float(np.dot(weights, ranked) / math.comb(n, k)))
   return np.asarray(out)
+
+
+# ---------------------------------------------------------------------------
+# Intervals over seeds, with rliable
+
+
+def _iqm(x: np.ndarray) -> np.ndarray:
+  """[seeds, columns] -> [columns]: the interquartile mean of each column's finite values."""
+  import scipy.stats  # rliable's own dependency
+
+  if np.isfinite(x).all():
+    return scipy.stats.trim_mean(x, 0.25, axis=0)
+  return np.asarray([scipy.stats.trim_mean(c[np.isfinite(c)], 0.25) if np.isfinite(c).any()
+                     else np.nan for c in x.T])
+
+
+def interval_estimates(per_seed: np.ndarray, reps: int = BOOTSTRAP_REPS,
+                       seed: int = 0) -> dict[str, np.ndarray]:
+  """Mean, SE and IQM over seeds of each column, with 95% stratified-bootstrap intervals.
+
+  Args:
+    per_seed: [seeds, columns] scores (e.g. one column per segment); NaNs are left
+      out of every estimate.
+    reps: bootstrap resamples.
+    seed: the bootstrap's random seed (the same data give the same intervals).
+
+  Returns:
+    {"mean", "mean_low", "mean_high", "se", "iqm", "iqm_low", "iqm_high"}, each
+    [columns]; the intervals are rliable's percentile intervals (NaN under two
+    finite values).
+
+  References:
+    Agarwal et al., `Deep Reinforcement Learning at the Edge of the Statistical
+    Precipice <https://arxiv.org/abs/2108.13264>`_, NeurIPS 2021.
+  """
+  from rliable import library as rly
+
+  x = np.asarray(per_seed, np.float64)
+  if x.ndim != 2:
+    raise ValueError(f"per_seed must be [seeds, columns], got shape {x.shape}")
+  columns = x.shape[1]
+  mean, se = mean_se(x)
+
+  def aggregate(sample):
+    with warnings.catch_warnings():
+      warnings.simplefilter("ignore", RuntimeWarning)
+      return np.concatenate([np.nanmean(sample, axis=0), _iqm(sample)])
+
+  point = aggregate(x)
+  enough = np.sum(np.isfinite(x), axis=0) >= 2
+  if enough.any():
+    with warnings.catch_warnings():
+      warnings.simplefilter("ignore")  # arch's deprecation of RandomState
+      _, ci = rly.get_interval_estimates({"x": x}, aggregate, reps=reps,
+                                         random_state=np.random.RandomState(seed))
+    low, high = ci["x"]
+  else:
+    low = high = np.full(2 * columns, np.nan)
+  keep = np.concatenate([enough, enough])
+  low, high = np.where(keep, low, np.nan), np.where(keep, high, np.nan)
+  return {"mean": mean, "mean_low": low[:columns], "mean_high": high[:columns], "se": se,
+          "iqm": point[columns:], "iqm_low": low[columns:], "iqm_high": high[columns:]}
+
+
+def probability_of_improvement(x: np.ndarray, y: np.ndarray, reps: int = BOOTSTRAP_REPS,
+                               seed: int = 0) -> tuple[float, float, float]:
+  """P(X > Y): the chance that a seed of method X scores above a seed of Y (ties count
+  half), with its 95% stratified-bootstrap interval (rliable).
+
+  Args:
+    x, y: [seeds] whole-run scores of the two methods (NaNs left out).
+
+  Returns:
+    (probability, low, high).
+  """
+  from rliable import library as rly
+  from rliable import metrics
+
+  x = np.asarray(x, np.float64)
+  y = np.asarray(y, np.float64)
+  x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+  if len(x) < 2 or len(y) < 2:
+    return float("nan"), float("nan"), float("nan")
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    point, ci = rly.get_interval_estimates(
+        {"xy": (x[:, None], y[:, None])}, metrics.probability_of_improvement, reps=reps,
+        random_state=np.random.RandomState(seed))
+  low, high = np.ravel(ci["xy"])
+  return float(point["xy"]), float(low), float(high)
+
+
+def performance_profile(scores: dict[str, np.ndarray], thresholds: np.ndarray,
+                        reps: int = BOOTSTRAP_REPS):
+  """The fraction of each method's seeds whose score exceeds each threshold, with 95%
+  stratified-bootstrap bands (rliable's `create_performance_profile`).
+
+  Args:
+    scores: {method: [seeds] whole-run scores}.
+    thresholds: [T] score thresholds.
+
+  Returns:
+    ({method: [T] fractions}, {method: [2, T] low and high}).
+  """
+  from rliable import library as rly
+
+  data = {k: np.asarray(v, np.float64)[np.isfinite(v)][:, None] for k, v in scores.items()}
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    return rly.create_performance_profile(data, np.asarray(thresholds, float), reps=reps)

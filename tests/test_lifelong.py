@@ -112,6 +112,11 @@ def test_unknown_shift_kind():
     (["--games", "Breakout-MinAtar", "--cycles", "0"], "--cycles must be >= 1"),
     (["--games", "Breakout-MinAtar", "--levels", "3"], "--games cannot be combined with --levels"),
     (["--cycles", "2"], "--cycles needs --games"),
+    (["--grid", "l2_init.strength=1e-3"], "'l2_init' is not among --optimizers"),
+    (["--optimizers", "l2_init", "--grid", "l2_init.lambda=1"], "has no hyperparameter 'lambda'"),
+    (["--optimizers", "l2_init", "--grid", "l2_init.strength=a,1"], "expected distinct numbers"),
+    (["--optimizers", "l2_init", "--grid", "l2_init.strength=1,1"], "expected distinct numbers"),
+    (["--score", "steps"], "invalid choice: 'steps'"),
 ])
 def test_cli_rejects_bad_values_with_one_line(argv, message, capsys):
   with pytest.raises(SystemExit) as exit_info:
@@ -120,6 +125,14 @@ def test_cli_rejects_bad_values_with_one_line(argv, message, capsys):
   err = capsys.readouterr().err
   assert message in err
   assert err.count("\n") == 1, err
+
+
+def test_cli_grid_replaces_a_methods_grid():
+  args = lifelong.parse_args(["--optimizers", "adam", "l2_init", "--grid",
+                              "l2_init.strength=1e-3,1e-2"])
+  grids = {m.name: m.configs([1e-3]) for m in args.methods}
+  assert grids["adam"] == [{"lr": 1e-3}]
+  assert grids["l2_init"] == [{"lr": 1e-3, "strength": 1e-3}, {"lr": 1e-3, "strength": 1e-2}]
 
 
 def test_cli_exit_status():

@@ -19,12 +19,12 @@ def test_segment_returns_weight_episodes():
   assert np.isnan(stats.segment_returns(empty, schedule)).all()
 
 
-def test_mean_ci_is_the_student_t_interval():
+def test_mean_se_is_the_standard_error():
   x = np.array([1.0, 2.0, 3.0, 4.0])
-  mean, half = stats.mean_ci(x)
-  assert mean == 2.5 and half == pytest.approx(3.182 * np.std(x, ddof=1) / 2)
-  mean, half = stats.mean_ci(np.array([1.0, np.nan]))
-  assert mean == 1.0 and np.isnan(half)
+  mean, se = stats.mean_se(x)
+  assert mean == 2.5 and se == pytest.approx(np.std(x, ddof=1) / 2)
+  mean, se = stats.mean_se(np.array([1.0, np.nan]))
+  assert mean == 1.0 and np.isnan(se)
 
 
 def test_yardstick_is_the_best_setting_of_the_from_scratch_runs():
