@@ -14,6 +14,7 @@ import optax
 
 import trac_optax
 from examples.remedies import l2_init, shrink_perturb
+from examples.trac_rebuilt import trac_rebuilt_delta
 
 SHRINK_PERTURB_EVERY = 1000  # optimizer steps between two shrink-and-perturbs, fixed a priori
 
@@ -67,6 +68,10 @@ def _trac(lr):
   return trac_optax.trac(optax.adam(lr))
 
 
+def _trac_rebuilt(lr):
+  return trac_rebuilt_delta(optax.adam(lr))
+
+
 def _adam_ns(lr):
   return optax.adam(lr, b1=0.99, b2=0.99)
 
@@ -86,6 +91,9 @@ def _shrink_perturb(lr, shrink, noise, key):
 METHODS = {m.name: m for m in [
     Method("adam", "Adam", "Blues", _adam, about="optax.adam(lr)"),
     Method("trac", "TRAC(Adam)", "Reds", _trac, about="trac_optax.trac(optax.adam(lr))"),
+    Method("trac_rebuilt", "TRAC(Adam), Δ rebuilt (reference)", "RdPu", _trac_rebuilt,
+           about="examples.trac_rebuilt: TRAC with Delta rebuilt from the float32 params "
+                 "each step, as the reference implementation does (an ablation)"),
     Method("reset", "Adam, reset at switch (oracle)", "Greens", _adam, reset_at_switch=True,
            about="optax.adam(lr); network and Adam state re-initialised when the task changes"),
     Method("adam_ns", "Adam, b1 = b2 = 0.99", "Purples", _adam_ns,

@@ -334,11 +334,21 @@ def diagnostics(network: nn.Module, params: Any, params_0: Any, probe: jax.Array
   return out
 
 
+def _is_tuner_state(x) -> bool:
+  """A NamedTuple state with TRAC's per-beta tuner fields (s, sigma, v)."""
+  return isinstance(x, tuple) and {"s", "sigma", "v"} <= set(getattr(x, "_fields", ()))
+
+
 def _trac_scale(opt_state) -> jax.Array:
-  """TRAC's S if the optimizer state holds one TRAC, else NaN (decided at trace time)."""
+  """TRAC's S if the optimizer state holds one TRAC (or one state with TRAC's tuner, as
+  `examples.trac_rebuilt`'s), else NaN (decided at trace time)."""
   try:
     return trac_optax.get_scale(opt_state)
   except ValueError:
+    tuners = [x for x in jax.tree.leaves(opt_state, is_leaf=_is_tuner_state)
+              if _is_tuner_state(x)]
+    if len(tuners) == 1:
+      return jnp.maximum(jnp.sum(tuners[0].s), 0.0)
     return jnp.array(jnp.nan, jnp.float32)
 
 

@@ -13,12 +13,14 @@ import numpy as np
 import optax
 import pytest
 
+import trac_optax
 from examples import published, stats
 from examples.networks import MLPActorCritic
-from examples.ppo import PPOConfig, advantages_and_targets, make_train
+from examples.ppo import PPOConfig, _trac_scale, advantages_and_targets, make_train
 from examples.presets import PRESETS
 from examples.shifts import shift_tasks
 from examples.tasks import Schedule
+from examples.trac_rebuilt import trac_rebuilt_delta
 
 PUBLISHED = PRESETS["published"]
 
@@ -157,3 +159,31 @@ def test_comparison_verdict_combines_both_errors():
               {"setting": {"lr": 1e-2, "strength": 1e-2}, "per_seed": np.array([9.0, 9.0])}]
   assert published.pick(settings, 1e-3)["setting"]["strength"] == 1e-2
   assert published.pick(settings, 1e-4) is None
+
+
+def _least_squares_run(tx, w0, steps=300):
+  a = jax.random.normal(jax.random.key(3), (64, w0.size))
+  b = a @ jax.random.normal(jax.random.key(4), (w0.size,))
+  loss = lambda w: 0.5 * jnp.mean((a @ w - b) ** 2)
+
+  def body(carry, _):
+    w, state = carry
+    updates, state = tx.update(jax.grad(loss)(w), state, w)
+    return (optax.apply_updates(w, updates), state), None
+
+  (w, state), _ = jax.lax.scan(body, (w0, tx.init(w0)), None, steps)
+  return float(loss(w0)), float(loss(w)), state
+
+
+def test_rebuilt_delta_trac_stalls_where_the_reference_does():
+  tx = trac_rebuilt_delta(optax.adam(1e-2))
+  # Weights of size ~1: S * Delta rounds away, the rebuilt Delta is 0 and S never grows.
+  far = 1.0 + 0.1 * jax.random.uniform(jax.random.key(5), (32,))
+  before, after, state = _least_squares_run(tx, far)
+  assert after == before and float(_trac_scale(state)) < 1e-6
+  # Kept Delta (ours) moves from the same start.
+  before, after_ours, _ = _least_squares_run(trac_optax.trac(optax.adam(1e-2)), far)
+  assert after_ours < 0.5 * before
+  # From zero weights the rebuild is exact enough, and the reference's design learns.
+  before, after, state = _least_squares_run(tx, jnp.zeros(32))
+  assert after < 0.5 * before and float(_trac_scale(state)) > 1e-3
