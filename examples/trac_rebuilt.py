@@ -31,6 +31,9 @@ import trac_optax
 
 _SIGMA_0 = 1e-8  # the reference's initial sigma
 _MAX_ARGUMENT = 9.0  # erfi(9) is finite in float32
+# erfi(1/sqrt(2)), by its Maclaurin series 2/sqrt(pi) sum_n x^(2n+1) / (n! (2n+1)).
+_ERFI_1_SQRT2 = 2 / math.sqrt(math.pi) * math.fsum(
+    (1 / math.sqrt(2)) ** (2 * n + 1) / (math.factorial(n) * (2 * n + 1)) for n in range(30))
 
 
 class TracRebuiltState(NamedTuple):
@@ -61,7 +64,7 @@ def trac_rebuilt_delta(inner: optax.GradientTransformation,
     2024, and its code (`trac-optimizer` 0.0.2, `start_trac`).
   """
   betas = jnp.asarray(betas, jnp.float32)
-  first = s_prev / float(trac_optax.erfi(jnp.float32(1 / math.sqrt(2))))
+  first = s_prev / _ERFI_1_SQRT2
 
   def init(params):
     n = betas.shape[0]
