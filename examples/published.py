@@ -14,7 +14,8 @@ verdict: "agrees" when the two means are within two standard errors of each othe
 "ours lower". Then the probability that TRAC improves on each other method, and
 performance profiles (rliable).
 
-Writes comparison.md, comparison.json and profiles.png to `--out`.
+Writes comparison.md, comparison.json, curves.png (every update, like the published
+figures) and profiles.png to `--out`.
 """
 
 import os
@@ -58,15 +59,18 @@ NOT_IN_GYMNAX = {"LunarLander-v2": "gymnax has no LunarLander"}
 
 
 def whole_run_scores(folder: str) -> tuple[str, dict, dict]:
-  """A run folder's environment, {method: [{setting, per-seed whole-run scores}]}, and its
-  saved JSON; the score is recomputed from the curves with the published averaging."""
+  """A run folder's environment, {method: [{setting, per-seed whole-run scores, per-update
+  returns}]}, and its saved JSON; the score is recomputed from the curves with the
+  published averaging."""
   grid, saved, schedule, _ = lifelong.load(folder)
   env = saved.get("env") or saved["tasks"].split(",")[0]
   out = {}
   for name, metrics in grid.metrics.items():
     segments = stats.segment_scores(metrics, schedule, "updates")  # [seeds, settings, segs]
     whole = stats.whole_run(segments)
-    out[name] = [{"setting": setting, "per_seed": whole[:, j]}
+    per_update = stats.update_returns(metrics)  # [seeds, settings, updates]
+    out[name] = [{"setting": setting, "per_seed": whole[:, j], "curves": per_update[:, j],
+                  "updates_per_level": schedule.updates_per_task}
                  for j, setting in enumerate(grid.configs[name])]
   return env, out, saved
 
@@ -140,8 +144,8 @@ def markdown(envs: dict, command: str, about: list[str]) -> str:
       "# The published continual Gym-control table, and ours", "",
       f"`{command}`", "",
       *about, "",
-      "Whole-run score: a seed's mean over all 2,000 updates of each update's mean episode "
-      "return (C-CHAIN's Eq. 1). Published: C-CHAIN Table 1 (6 seeds, mean ± SE, lr 1e-3); "
+      "Whole-run score: a seed's mean over all its updates (2,000 in the protocol) of each "
+      "update's mean episode return (C-CHAIN's Eq. 1). Published: C-CHAIN Table 1 (6 seeds, mean ± SE, lr 1e-3); "
       "the TRAC notebook's committed single-seed logs (lr 1e-2; two episodes per update, not "
       "800 steps). Ours: mean ± SE over seeds, the mean's and the IQM's 95% "
       "stratified-bootstrap intervals (rliable). Verdict: within two standard errors of the "
@@ -207,6 +211,38 @@ def plot_profiles(path: str, runs: dict[str, dict], lr: float = C_CHAIN_LR):
   report._save(fig, path)
 
 
+def plot_curves(path: str, runs: dict[str, dict], lr: float = C_CHAIN_LR, window: int = 10):
+  """Per environment, each update's mean episode return over all updates, every method at
+  `lr` (the best of its other settings), mean and SE over seeds, level changes dotted."""
+  import matplotlib.pyplot as plt  # the figure only
+
+  fig, axes = plt.subplots(len(runs), 1, figsize=(11, 3.6 * len(runs)), squeeze=False)
+  for ax, (env, methods) in zip(axes[:, 0], runs.items()):
+    for name, settings in methods.items():
+      chosen = pick(settings, lr)
+      if chosen is None:
+        continue
+      mean, se = stats.mean_se(report._smooth(chosen["curves"], window))
+      updates = np.arange(1, mean.shape[0] + 1)
+      color = report._color(name, 0, 1)
+      label = METHODS[name].label if name in METHODS else name
+      setting = ", ".join(f"{k} {v:g}" for k, v in chosen["setting"].items() if k != "lr")
+      ax.plot(updates, mean, color=color, lw=1.3,
+              label=label + (f" ({setting})" if setting else ""))
+      ax.fill_between(updates, mean - se, mean + se, color=color, alpha=0.2, lw=0)
+      every = chosen["updates_per_level"]
+    for start in range(every, mean.shape[0], every):
+      ax.axvline(start, color="gray", ls=":", lw=1)
+    ax.set_xlim(0, mean.shape[0])
+    ax.set_ylabel("mean episode return")
+    ax.set_title(f"{env}, lr {lr:g}: mean and SE over seeds ({window}-update moving "
+                 "average; dotted: level changes)", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right", ncol=2)
+  axes[-1, 0].set_xlabel("PPO update (800 env steps each)")
+  report._save(fig, path)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> dict:
   parser = lifelong._Parser(prog="python -m examples.published",
                             description="Our runs of the published continual Gym-control "
@@ -237,6 +273,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                     {"command": command, "folders": list(args.folders),
                      "code": lifelong.code_version(), "environments": envs})
   plot_profiles(os.path.join(args.out, "profiles.png"), runs)
+  plot_curves(os.path.join(args.out, "curves.png"), runs)
   print(text)
   return envs
 
