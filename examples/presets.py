@@ -41,6 +41,15 @@ PRESETS = {
         lr=1e-3,
         about="the published continual Gym-control PPO (TRAC's notebook, C-CHAIN)",
         time_limit=400),
+    # The same with C-CHAIN's networks (its networks.py: 3 x 256), for the ablation of width.
+    "published-256": Preset(
+        PPOConfig(num_envs=1, num_steps=800, num_epochs=5, num_minibatches=25,
+                  max_grad_norm=None, reward_scale=1 / 20, fresh_episodes=True,
+                  value_target="returns"),
+        NetworkSpec("mlp", (256, 256, 256), "leaky_relu", init="torch"),
+        lr=1e-3,
+        about="the published continual Gym-control PPO with C-CHAIN's 3x256 networks",
+        time_limit=400),
     # PureJaxRL's CartPole PPO, with separate 2x64 tanh actor and critic.
     "purejaxrl": Preset(PPOConfig(), NetworkSpec("mlp", (64, 64), "tanh"), lr=2.5e-4,
                         about="PureJaxRL's CartPole PPO"),

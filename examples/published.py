@@ -257,7 +257,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
       parser.error(f"{folder} has no curves.npz (not a run folder of examples.lifelong)")
     env, methods, saved = whole_run_scores(folder)
     if saved.get("preset") != "published":
-      parser.error(f"{folder} was run with preset {saved.get('preset')!r}, not 'published'")
+      parser.error(f"{folder} was run with preset {saved.get('preset')!r}, not 'published' "
+                   "(the ablations' folders are read with examples.combine)")
     for name, settings in methods.items():
       runs.setdefault(env, {}).setdefault(name, []).extend(settings)
     about.append(f"- `{folder}`: `{saved['command']}` (code {saved['code']['commit']}, "
