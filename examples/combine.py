@@ -124,8 +124,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   lifelong.save(args.out, grid, summary, schedule, steps_per_update, about)
   report.plot_tuning_cost(os.path.join(args.out, "tuning_cost.png"), summary, untuned)
   lifelong.print_tables(summary, about["seeds"], None, command)
-  print(f"\nWrote {args.out}/: curves.png, diagnostics.png, segments.png, sweep.png, "
-        "tuning_cost.png, tables.md, segments.csv, results.json, curves.npz")
+  print(f"\nWrote {args.out}/: {', '.join(sorted(os.listdir(args.out)))}")
   return {"summary": summary, "grid": grid}
 
 
