@@ -94,17 +94,21 @@ def test_torch_init_is_pytorchs_linear_default():
       assert float(jnp.std(layer["bias"])) > 0.2 * bound
 
 
-def test_fresh_episodes_rollout_counts_every_episode_it_cuts():
-  tasks = shift_tasks("CartPole-v1", num_levels=2, time_limit=400)
-  config = dataclasses.replace(PUBLISHED.ppo, num_steps=160, num_minibatches=5, num_epochs=1)
-  train = make_train(config, tasks, PUBLISHED.network.build(tasks.num_actions),
-                     lambda lr: optax.adam(lr), Schedule.levels(2, 2))
-  metrics = jax.jit(train)(jax.random.key(0), {"lr": jnp.float32(1e-3)})["metrics"]
-  episodes, returns = np.asarray(metrics["episodes"]), np.asarray(metrics["return"])
-  # CartPole pays 1 a step and every step is in one episode, the cut one included.
+def test_a_smoke_run_of_the_preset_steps_800_times_and_adam_125_times_per_update():
+  tasks = shift_tasks("CartPole-v1", num_levels=2, time_limit=PUBLISHED.time_limit)
+  train = make_train(PUBLISHED.ppo, tasks, PUBLISHED.network.build(tasks.num_actions),
+                     lambda lr: optax.adam(lr), Schedule.levels(2, 1))
+  out = jax.jit(train)(jax.random.key(0), {"lr": jnp.float32(1e-3)})
+  episodes, returns = np.asarray(out["metrics"]["episodes"]), np.asarray(out["metrics"]["return"])
+  # CartPole pays 1 a step and every step is in one episode, the one the rollout cuts
+  # included: the episode returns of an update add up to its 800 steps.
   assert (episodes >= 2).all()
-  np.testing.assert_allclose(returns * episodes, 160, rtol=1e-5)
-  np.testing.assert_array_equal(metrics["task"], [0, 0, 1, 1])
+  np.testing.assert_allclose(returns * episodes, 800, rtol=1e-5)
+  np.testing.assert_array_equal(out["metrics"]["task"], [0, 1])
+  # 5 epochs of 25 minibatches of 32 per update: Adam counts 125 steps each.
+  (count,) = {int(c) for c in jax.tree.leaves(out["opt_state"])
+              if jnp.ndim(c) == 0 and jnp.issubdtype(jnp.result_type(c), jnp.integer)}
+  assert count == 2 * 125
 
 
 def test_update_score_carries_the_last_value_through_updates_without_episodes():
