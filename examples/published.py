@@ -120,7 +120,7 @@ def compare(runs: dict[str, dict]) -> dict:
               "z": z, "verdict": word, "per_seed": x.tolist()})
         cells[f"{name}@{source}"] = cell
     improvement = []
-    for lr in (C_CHAIN_LR, NOTEBOOK_LR):
+    for lr in sorted({c["setting"]["lr"] for c in methods.get("trac", [])}):
       trac = pick(methods.get("trac", []), lr)
       if trac is None:
         continue
