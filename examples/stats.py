@@ -26,6 +26,7 @@ learning rate where that average is highest (the strongest yardstick the grid
 offers). The whole-run normalised return is the mean over segments.
 """
 
+import contextlib
 import math
 import warnings
 from typing import Optional, Sequence
@@ -220,6 +221,20 @@ def expected_best_of_k(means: Sequence[float]) -> np.ndarray:
 # Intervals over seeds, with rliable
 
 
+@contextlib.contextmanager
+def _seeded(seed: int):
+  """rliable's stratified bootstrap draws its resamples from numpy's global RNG (its
+  `random_state` argument reaches only arch's own draws): seed that, and put it back."""
+  state = np.random.get_state()
+  np.random.seed(seed)
+  try:
+    with warnings.catch_warnings():
+      warnings.simplefilter("ignore")  # arch's deprecation of RandomState
+      yield np.random.RandomState(seed)
+  finally:
+    np.random.set_state(state)
+
+
 def _iqm(x: np.ndarray) -> np.ndarray:
   """[seeds, columns] -> [columns]: the interquartile mean of each column's finite values."""
   import scipy.stats  # rliable's own dependency
@@ -265,10 +280,9 @@ def interval_estimates(per_seed: np.ndarray, reps: int = BOOTSTRAP_REPS,
   point = aggregate(x)
   enough = np.sum(np.isfinite(x), axis=0) >= 2
   if enough.any():
-    with warnings.catch_warnings():
-      warnings.simplefilter("ignore")  # arch's deprecation of RandomState
+    with _seeded(seed) as random_state:
       _, ci = rly.get_interval_estimates({"x": x}, aggregate, reps=reps,
-                                         random_state=np.random.RandomState(seed))
+                                         random_state=random_state)
     low, high = ci["x"]
   else:
     low = high = np.full(2 * columns, np.nan)
@@ -297,17 +311,16 @@ def probability_of_improvement(x: np.ndarray, y: np.ndarray, reps: int = BOOTSTR
   x, y = x[np.isfinite(x)], y[np.isfinite(y)]
   if len(x) < 2 or len(y) < 2:
     return float("nan"), float("nan"), float("nan")
-  with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
+  with _seeded(seed) as random_state:
     point, ci = rly.get_interval_estimates(
         {"xy": (x[:, None], y[:, None])}, metrics.probability_of_improvement, reps=reps,
-        random_state=np.random.RandomState(seed))
+        random_state=random_state)
   low, high = np.ravel(ci["xy"])
   return float(point["xy"]), float(low), float(high)
 
 
 def performance_profile(scores: dict[str, np.ndarray], thresholds: np.ndarray,
-                        reps: int = BOOTSTRAP_REPS):
+                        reps: int = BOOTSTRAP_REPS, seed: int = 0):
   """The fraction of each method's seeds whose score exceeds each threshold, with 95%
   stratified-bootstrap bands (rliable's `create_performance_profile`).
 
@@ -321,6 +334,5 @@ def performance_profile(scores: dict[str, np.ndarray], thresholds: np.ndarray,
   from rliable import library as rly
 
   data = {k: np.asarray(v, np.float64)[np.isfinite(v)][:, None] for k, v in scores.items()}
-  with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
+  with _seeded(seed):
     return rly.create_performance_profile(data, np.asarray(thresholds, float), reps=reps)
