@@ -130,19 +130,14 @@ def test_intervals_are_rliables_and_keep_a_bounded_return_in_its_bounds():
   x = np.array([[9.4, 400.0], [9.4, 380.0], [12.0, 400.0], [9.5, 400.0], [10.0, 395.0],
                 [400.0, 400.0]])
   est = stats.interval_estimates(x[:, :1])
-  # rliable resamples with numpy's global RNG; `interval_estimates` seeds it (with 0).
-  np.random.seed(0)
-  _, ci = rly.get_interval_estimates(
-      {"m": x[:, :1]}, lambda s: np.array([rly_metrics.aggregate_mean(s)]), reps=2000,
-      random_state=np.random.RandomState(0))
-  np.testing.assert_allclose([est["mean_low"][0], est["mean_high"][0]], ci["m"][:, 0],
-                             rtol=1e-12)
-  np.random.seed(0)
-  _, ci = rly.get_interval_estimates(
-      {"m": x[:, :1]}, lambda s: np.array([rly_metrics.aggregate_iqm(s)]), reps=2000,
-      random_state=np.random.RandomState(0))
-  np.testing.assert_allclose([est["iqm_low"][0], est["iqm_high"][0]], ci["m"][:, 0],
-                             rtol=1e-12)
+  aggregates = (("mean", rly_metrics.aggregate_mean), ("iqm", rly_metrics.aggregate_iqm))
+  for name, aggregate in aggregates:
+    np.random.seed(0)  # rliable resamples with numpy's global RNG; we seed it with 0
+    _, ci = rly.get_interval_estimates(
+        {"m": x[:, :1]}, lambda s, f=aggregate: np.array([f(s)]), reps=2000,
+        random_state=np.random.RandomState(0))
+    np.testing.assert_allclose([est[f"{name}_low"][0], est[f"{name}_high"][0]], ci["m"][:, 0],
+                               rtol=1e-12)
   assert est["iqm"][0] == pytest.approx(rly_metrics.aggregate_iqm(x[:, 0]))
   est = stats.interval_estimates(x)
   again = stats.interval_estimates(x)  # the same data, the same intervals
