@@ -145,7 +145,8 @@ def markdown(envs: dict, command: str, about: list[str]) -> str:
       f"`{command}`", "",
       *about, "",
       "Whole-run score: a seed's mean over all its updates (2,000 in the protocol) of each "
-      "update's mean episode return (C-CHAIN's Eq. 1). Published: C-CHAIN Table 1 (6 seeds, mean ± SE, lr 1e-3); "
+      "update's mean episode return (C-CHAIN's Eq. 1). Published: C-CHAIN Table 1 "
+      "(6 seeds, mean ± SE, lr 1e-3); "
       "the TRAC notebook's committed single-seed logs (lr 1e-2; two episodes per update, not "
       "800 steps). Ours: mean ± SE over seeds, the mean's and the IQM's 95% "
       "stratified-bootstrap intervals (rliable). Verdict: within two standard errors of the "
