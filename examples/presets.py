@@ -18,11 +18,6 @@ class Preset:
   time_limit: Optional[int] = None
 
 
-# The published continual Gym-control PPO (see "published" below).
-_PUBLISHED_PPO = PPOConfig(num_envs=1, num_steps=800, num_epochs=5, num_minibatches=25,
-                           max_grad_norm=None, reward_scale=1 / 20, fresh_episodes=True,
-                           value_target="returns")
-
 PRESETS = {
     # The TRAC paper's Gym-control setting (its reference notebook): 3x128
     # LeakyReLU(0.1) networks, lr 1e-2, 5 epochs of minibatches of 32, rewards / 20,
@@ -39,17 +34,12 @@ PRESETS = {
     # / 20, no clipping, no annealing, 3x128 LeakyReLU(0.1) networks with PyTorch's
     # init, Adam lr 1e-3 (C-CHAIN's; the notebook's is 1e-2).
     "published": Preset(
-        _PUBLISHED_PPO,
+        PPOConfig(num_envs=1, num_steps=800, num_epochs=5, num_minibatches=25,
+                  max_grad_norm=None, reward_scale=1 / 20, fresh_episodes=True,
+                  value_target="returns"),
         NetworkSpec("mlp", (128, 128, 128), "leaky_relu", init="torch"),
         lr=1e-3,
         about="the published continual Gym-control PPO (TRAC's notebook, C-CHAIN)",
-        time_limit=400),
-    # The same with C-CHAIN's networks (its networks.py: 3 x 256), for the ablation of width.
-    "published-256": Preset(
-        _PUBLISHED_PPO,
-        NetworkSpec("mlp", (256, 256, 256), "leaky_relu", init="torch"),
-        lr=1e-3,
-        about="the published continual Gym-control PPO with C-CHAIN's 3x256 networks",
         time_limit=400),
     # PureJaxRL's CartPole PPO, with separate 2x64 tanh actor and critic.
     "purejaxrl": Preset(PPOConfig(), NetworkSpec("mlp", (64, 64), "tanh"), lr=2.5e-4,
@@ -69,3 +59,9 @@ PRESETS = {
         lr=1e-3,
         about="PureJaxRL's MinAtar PPO, CNN"),
 }
+
+# The published PPO with C-CHAIN's networks (its networks.py: 3 x 256), for the ablation of width.
+PRESETS["published-256"] = dataclasses.replace(
+    PRESETS["published"],
+    network=dataclasses.replace(PRESETS["published"].network, hidden_sizes=(256, 256, 256)),
+    about="the published continual Gym-control PPO with C-CHAIN's 3x256 networks")

@@ -135,6 +135,13 @@ def compare(runs: dict[str, dict]) -> dict:
   return envs
 
 
+def _label(name: str, setting: Optional[dict] = None) -> str:
+  """A method's label, with its setting beyond the lr: "Adam + L2 to init (strength 0.001)"."""
+  label = METHODS[name].label if name in METHODS else name
+  extra = ", ".join(f"{k} {v:g}" for k, v in (setting or {}).items() if k != "lr")
+  return f"{label} ({extra})" if extra else label
+
+
 def _fmt(x: Optional[float], digits: int = 1) -> str:
   return "n/a" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
 
@@ -161,17 +168,15 @@ def markdown(envs: dict, command: str, about: list[str]) -> str:
       continue
     for key, c in e["cells"].items():
       name, source = key.split("@")
-      label = METHODS[name].label if name in METHODS else name
       pub = (f"{_fmt(c['published'])} ± {_fmt(c['published_se'])}"
              if c["published_se"] is not None else f"{_fmt(c['published'])} (1 seed)")
       src = ("C-CHAIN" if source == "c_chain" else "notebook") + f", {c['lr']:g}"
       if "mean" not in c:
-        lines.append(f"| {env} | {label} | {src} | {pub} | not run | | | | |")
+        lines.append(f"| {env} | {_label(name)} | {src} | {pub} | not run | | | | |")
         continue
-      setting = ", ".join(f"{k} {v:g}" for k, v in c["setting"].items() if k != "lr")
-      label += f" ({setting})" if setting else ""
       lines.append(
-          f"| {env} | {label} | {src} | {pub} | {_fmt(c['mean'])} ± {_fmt(c['se'])} "
+          f"| {env} | {_label(name, c['setting'])} | {src} | {pub} | "
+          f"{_fmt(c['mean'])} ± {_fmt(c['se'])} "
           f"({c['seeds']}) | {_fmt(c['mean'])} [{_fmt(c['mean_ci95'][0])}, "
           f"{_fmt(c['mean_ci95'][1])}] | {_fmt(c['iqm'])} [{_fmt(c['iqm_ci95'][0])}, "
           f"{_fmt(c['iqm_ci95'][1])}] | {_fmt(c['z'], 2)} | {c['verdict']} |")
@@ -180,9 +185,7 @@ def markdown(envs: dict, command: str, about: list[str]) -> str:
             "| env | lr | other method | P(TRAC > other) |", "|---|---|---|---|"]
   for env, e in envs.items():
     for r in e["improvement"]:
-      label = METHODS[r["other"]].label if r["other"] in METHODS else r["other"]
-      setting = ", ".join(f"{k} {v:g}" for k, v in r["other_setting"].items() if k != "lr")
-      lines.append(f"| {env} | {r['lr']:g} | {label}{f' ({setting})' if setting else ''} | "
+      lines.append(f"| {env} | {r['lr']:g} | {_label(r['other'], r['other_setting'])} | "
                    f"{r['p']:.2f} [{r['ci95'][0]:.2f}, {r['ci95'][1]:.2f}] |")
   return "\n".join(lines) + "\n"
 
@@ -201,8 +204,7 @@ def plot_profiles(path: str, runs: dict[str, dict], lr: float = C_CHAIN_LR):
         {k: v["per_seed"] for k, v in chosen.items()}, taus)
     for name in chosen:
       color = report._color(name, 0, 1)
-      ax.plot(taus, profiles[name], color=color, lw=1.6,
-              label=METHODS[name].label if name in METHODS else name)
+      ax.plot(taus, profiles[name], color=color, lw=1.6, label=_label(name))
       ax.fill_between(taus, bands[name][0], bands[name][1], color=color, alpha=0.15, lw=0)
     ax.set_xlabel("whole-run score tau")
     ax.set_ylabel("fraction of seeds with score > tau")
@@ -226,10 +228,7 @@ def plot_curves(path: str, runs: dict[str, dict], lr: float = C_CHAIN_LR, window
       mean, se = stats.mean_se(report._smooth(chosen["curves"], window))
       updates = np.arange(1, mean.shape[0] + 1)
       color = report._color(name, 0, 1)
-      label = METHODS[name].label if name in METHODS else name
-      setting = ", ".join(f"{k} {v:g}" for k, v in chosen["setting"].items() if k != "lr")
-      ax.plot(updates, mean, color=color, lw=1.3,
-              label=label + (f" ({setting})" if setting else ""))
+      ax.plot(updates, mean, color=color, lw=1.3, label=_label(name, chosen["setting"]))
       ax.fill_between(updates, mean - se, mean + se, color=color, alpha=0.2, lw=0)
       every = chosen["updates_per_level"]
     for start in range(every, mean.shape[0], every):

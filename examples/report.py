@@ -71,11 +71,13 @@ def summarize(grid: Grid, task_names: Sequence[str], title: str,
     }
     for j, setting in enumerate(settings):
       columns = [(i, seg) for i, seg in enumerate(segments)] + [("all", None)]
-      raw = stats.interval_estimates(np.column_stack([returns[:, j], whole[:, j]]))
-      norm = None if whole_norm is None else stats.interval_estimates(
-          np.column_stack([normalized[name][:, j], whole_norm[:, j]]))
+      raw_seeds = np.column_stack([returns[:, j], whole[:, j]])  # [seeds, columns]
+      raw = stats.interval_estimates(raw_seeds)
+      if whole_norm is not None:
+        norm_seeds = np.column_stack([normalized[name][:, j], whole_norm[:, j]])
+        norm = stats.interval_estimates(norm_seeds)
       for c, (i, seg) in enumerate(columns):
-        per_seed = whole[:, j] if seg is None else returns[:, j, i]
+        per_seed = raw_seeds[:, c]
         row = {
             "method": name, "setting": j, **{f"hp_{k}": v for k, v in setting.items()},
             "segment": i, "task": "all" if seg is None else task_names[seg.task],
@@ -83,10 +85,9 @@ def summarize(grid: Grid, task_names: Sequence[str], title: str,
             **_estimates(raw, c, ""), "seeds": int(per_seed.shape[0]),
             "per_seed": [float(v) for v in per_seed],
         }
-        if norm is not None:
-          per_seed = whole_norm[:, j] if seg is None else normalized[name][:, j, i]
+        if whole_norm is not None:
           row.update({**_estimates(norm, c, "norm_"),
-                      "norm_per_seed": [float(v) for v in per_seed]})
+                      "norm_per_seed": [float(v) for v in norm_seeds[:, c]]})
         rows.append(row)
       if cycles > 1:
         for task in range(num_tasks):
@@ -246,10 +247,9 @@ def best_table(summary: dict, markdown: bool = False) -> str:
       tried += f" + {m['configurations_tried'] - m['configurations']} (Adam's lr sweep)"
     lines.append([m["label"], tried, str(best["seeds"]), _setting_label(summary, name, m["best"]),
                   _fmt(best[key], best[low], best[high], digits),
-                  _fmt(best.get(f"{prefix}se", float("nan")), math.nan, math.nan, digits),
-                  _fmt(best.get(f"{prefix}iqm", float("nan")),
-                       best.get(f"{prefix}iqm_ci95_low", math.nan),
-                       best.get(f"{prefix}iqm_ci95_high", math.nan), digits),
+                  _fmt(best[f"{prefix}se"], math.nan, math.nan, digits),
+                  _fmt(best[f"{prefix}iqm"], best[f"{prefix}iqm_ci95_low"],
+                       best[f"{prefix}iqm_ci95_high"], digits),
                   _setting_label(summary, name, m["median"]),
                   _fmt(median[key], median[low], median[high], digits),
                   f"{m['spread']:.2f}x"])
@@ -279,7 +279,7 @@ def tables(summary: dict, about: str, markdown: bool = False) -> str:
   score = "normalized return" if normalized else "return"
   heading = (lambda text: f"\n**{text}**\n") if markdown else (lambda text: f"\n{text}")
   averaged = ("mean over updates of each update's mean episode return"
-              if summary.get("averaging", "episodes") == "updates"
+              if summary["averaging"] == "updates"
               else "mean return of the episodes that ended in it")
   parts = [heading(f"Return per segment ({averaged}): mean [95% stratified-bootstrap "
                    f"interval] over {about}"),
