@@ -27,18 +27,18 @@ if "--xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "
   os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_"
                              f"device_count={max(_counts + [1])}").strip()
 
-import argparse  # noqa: E402
-import sys  # noqa: E402
+import argparse
+import sys
 
-import jax  # noqa: E402
-import numpy as np  # noqa: E402
+import jax
+import numpy as np
 
-from benchmarks import _timing  # noqa: E402
-from examples.grid import GridProgram, device_mesh  # noqa: E402
-from examples.methods import METHODS  # noqa: E402
-from examples.presets import PRESETS  # noqa: E402
-from examples.shifts import shift_tasks  # noqa: E402
-from examples.tasks import Schedule  # noqa: E402
+from benchmarks import _timing
+from examples.grid import GridProgram, device_mesh
+from examples.methods import METHODS
+from examples.presets import PRESETS
+from examples.shifts import shift_tasks
+from examples.tasks import Schedule
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -16,21 +16,18 @@ against the number of settings tried; TRAC at its default learning rate is one
 point).
 """
 
+import argparse
 import os
+import shlex
+import sys
+from typing import Optional, Sequence
 
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
+import numpy as np
 
-import argparse  # noqa: E402
-import shlex  # noqa: E402
-import sys  # noqa: E402
-from typing import Optional, Sequence  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from examples import lifelong, report  # noqa: E402
-from examples.grid import Grid  # noqa: E402
-from examples.presets import PRESETS  # noqa: E402
-from examples.stats import SCORES  # noqa: E402
+from examples import lifelong, report
+from examples.grid import Grid
+from examples.presets import PRESETS
+from examples.stats import SCORES
 
 # What must agree between the folders for their seeds to be the same runs.
 _SAME = ("tasks", "task_names", "schedule", "ppo", "network", "seed", "shift")

@@ -17,14 +17,12 @@ import os
 import sys
 import tempfile
 
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
-import optax  # noqa: E402
-
-import trac_optax  # noqa: E402
+import trac_optax
 
 N_WEIGHTS, N_ROWS, LR = 256, 512, 1e-3
 

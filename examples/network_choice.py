@@ -9,21 +9,19 @@ vmap), wall time including compilation for the first learning rate. Prints one
 JSON line per run: the mean return of the episodes that ended during the run
 and the mean of the last 5 updates' returns.
 """
-import os
 
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
+import json
+import time
 
-import json  # noqa: E402
-import time  # noqa: E402
+import jax
+import numpy as np
 
-import jax  # noqa: E402
-import numpy as np  # noqa: E402
-from examples.games import DEFAULT_GAMES, game_tasks  # noqa: E402
-from examples.grid import seed_key_array  # noqa: E402
-from examples.methods import METHODS  # noqa: E402
-from examples.ppo import make_train  # noqa: E402
-from examples.presets import PRESETS  # noqa: E402
-from examples.tasks import Schedule  # noqa: E402
+from examples.games import DEFAULT_GAMES, game_tasks
+from examples.grid import seed_key_array
+from examples.methods import METHODS
+from examples.ppo import make_train
+from examples.presets import PRESETS
+from examples.tasks import Schedule
 
 
 def main():

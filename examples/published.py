@@ -18,21 +18,16 @@ Writes comparison.md, comparison.json, curves.png (every update, like the publis
 figures) and profiles.png to `--out`.
 """
 
+import math
 import os
+import shlex
+import sys
+from typing import Optional, Sequence
 
-# jaxlib 0.10's CPU runtime can deadlock on small machines with its
-# concurrency-optimized scheduler; must be set before jax is imported.
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
+import numpy as np
 
-import math  # noqa: E402
-import shlex  # noqa: E402
-import sys  # noqa: E402
-from typing import Optional, Sequence  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from examples import lifelong, report, stats  # noqa: E402
-from examples.methods import METHODS  # noqa: E402
+from examples import lifelong, report, stats
+from examples.methods import METHODS
 
 # C-CHAIN (Tang et al., ICML 2025, arXiv 2506.00592), Table 1: mean +- standard error over
 # 6 seeds of the whole-run score, Adam at lr 1e-3 for every method.

@@ -1,26 +1,11 @@
 """Shared test setup.
 
-XLA_FLAGS must be set before jax is imported: jaxlib 0.10.2 on small CPUs can
-deadlock in batched LAPACK calls under vmap with the concurrency-optimised
-scheduler. jaxlib releases before 0.4.30 do not know the flag and abort on it,
-so it is set only from 0.4.30 on.
+`examples` is imported before jax: its import sets the XLA flag that keeps
+jaxlib's CPU scheduler from deadlocking in batched LAPACK calls under vmap.
 """
 
-import os
-import re
-from importlib import metadata
-
-
-def _version(package):
-  return tuple(int(part) for part in re.findall(r"\d+", metadata.version(package))[:3])
-
-
-_NO_DEADLOCK = "--xla_cpu_enable_concurrency_optimized_scheduler=false"
-if (_NO_DEADLOCK not in os.environ.get("XLA_FLAGS", "")
-    and _version("jaxlib") >= (0, 4, 30)):
-  os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + _NO_DEADLOCK).strip()
-
-import jax  # noqa: E402  (after XLA_FLAGS)
+import examples  # noqa: F401  (applies the CPU workaround; see examples/__init__.py)
+import jax
 
 # The tests switch float64 on with `jax.enable_x64(True)` as a context manager; jax
 # releases before it (the declared floor among them) have it as

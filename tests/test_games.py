@@ -1,9 +1,5 @@
 """examples/games.py and the game-switching PPO run: one interface, only the game in force moves."""
 
-import os
-
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
-
 from typing import NamedTuple
 
 import jax

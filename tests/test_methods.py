@@ -1,9 +1,5 @@
 """examples/methods.py: every registered method builds, vmaps over its grid and optimises."""
 
-import os
-
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
-
 import jax
 import jax.numpy as jnp
 import numpy as np

@@ -1,9 +1,5 @@
 """examples/ppo.py: PPO learns, the diagnostics measure what they say, one call trains a grid."""
 
-import os
-
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
-
 import dataclasses
 
 import jax

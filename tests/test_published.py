@@ -1,9 +1,5 @@
 """The published continual Gym-control protocol: its preset, rollout, targets, init and scores."""
 
-import os
-
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
-
 import dataclasses
 import math
 

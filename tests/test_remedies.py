@@ -1,9 +1,6 @@
 """examples/remedies.py: L2 toward the initial parameters, and Shrink & Perturb."""
 
 import doctest
-import os
-
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
 
 import jax
 import jax.numpy as jnp
