@@ -20,32 +20,30 @@ sweep.png when several learning rates were given, segments.csv, results.json and
 curves.npz; the tables are printed.
 """
 
+import argparse
+import dataclasses
+import json
 import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Optional, Sequence
 
-# jaxlib 0.10's CPU runtime can deadlock on small machines with its
-# concurrency-optimized scheduler; must be set before jax is imported.
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
+import jax
+import numpy as np
+import optax
 
-import argparse  # noqa: E402
-import dataclasses  # noqa: E402
-import json  # noqa: E402
-import shlex  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from typing import Optional, Sequence  # noqa: E402
-
-import jax  # noqa: E402
-import numpy as np  # noqa: E402
-import optax  # noqa: E402
-
-from examples import report  # noqa: E402
-from examples.grid import Grid, device_mesh, run_grid  # noqa: E402
-from examples.methods import METHODS  # noqa: E402
-from examples.ppo import steps_to_updates  # noqa: E402
-from examples.presets import PRESETS  # noqa: E402
-from examples.stats import SCORES  # noqa: E402
-from examples.tasks import DEFAULT_GAMES, MINATAR_GAMES, SHIFT_KINDS, Schedule  # noqa: E402
+from examples import report
+from examples.grid import Grid, device_mesh, run_grid
+from examples.methods import METHODS
+from examples.ppo import steps_to_updates
+from examples.presets import PRESETS
+from examples.stats import SCORES
+from examples.tasks import DEFAULT_GAMES, MINATAR_GAMES, SHIFT_KINDS, Schedule
 
 # examples.games and examples.shifts import gymnax, which starts JAX's backend: they are
 # imported in `build`, after `--distributed` has had its chance to initialise first.
@@ -60,6 +58,12 @@ GAME_DEFAULTS = {"steps_per_game": 250_000, "cycles": 2}
 
 class _Parser(argparse.ArgumentParser):
   """Reports a bad argument as one line on stderr, with exit status 2."""
+
+  def __init__(self, *args, **kwargs):
+    super().__init__(*args, **kwargs)
+    # argparse reads "-1e-3" as an option unless it looks like a negative number; with this
+    # pattern it is a value, so `--lr -1e-3` reaches the check that says why it is wrong.
+    self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
   def error(self, message):
     self.exit(2, f"{self.prog}: error: {message}\n")
@@ -126,6 +130,9 @@ def _parser() -> _Parser:
                      help="address of process 0's coordinator (with --distributed)")
   hosts.add_argument("--num-processes", type=int, help="number of processes (hosts)")
   hosts.add_argument("--process-id", type=int, help="this process's index, 0..N-1")
+  hosts.add_argument("--coordinator-timeout", type=int, default=None, metavar="SECONDS",
+                     help="give up when the processes have not all met within this many "
+                     "seconds (with --distributed; default 120)")
   return parser
 
 
@@ -151,6 +158,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
   if args.preset not in PRESETS:
     parser.error(f"unknown preset {args.preset!r}; choose from {', '.join(PRESETS)}")
+  if not games_mode and PRESETS[args.preset].network.kind == "cnn":
+    parser.error(f"preset {args.preset!r} has a convolutional network, for the image "
+                 "observations of --games; observation shifts have vector observations")
   unknown = [name for name in args.optimizers if name not in METHODS]
   if unknown:
     parser.error(f"unknown optimizer {unknown[0]!r}; choose from {', '.join(METHODS)}")
@@ -164,6 +174,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.error(f"--seeds must be >= 1, got {args.seeds}")
   if args.lr is not None and not all(np.isfinite(lr) and lr > 0 for lr in args.lr):
     parser.error(f"--lr must be > 0, got {' '.join(map(str, args.lr))}")
+  if args.lr is not None and len(set(args.lr)) != len(args.lr):
+    parser.error(f"--lr lists a learning rate twice: {' '.join(map(str, args.lr))}")
   if args.progress_every < 0:
     parser.error(f"--progress-every must be >= 0, got {args.progress_every}")
   steps_per_update = PRESETS[args.preset].ppo.steps_per_update
@@ -178,20 +190,36 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
       parser.error(f"--levels must be >= 1, got {args.levels}")
     if args.shift not in SHIFT_KINDS:
       parser.error(f"unknown shift {args.shift!r}; choose from {', '.join(SHIFT_KINDS)}")
+    if args.shift != "offset" and "--shift-scale" in shift_flags:
+      parser.error(f"--shift-scale applies to shift 'offset' only, not {args.shift!r}")
     if not (np.isfinite(args.shift_scale) and args.shift_scale >= 0):
       parser.error(f"--shift-scale must be >= 0, got {args.shift_scale}")
     if args.steps_per_level < steps_per_update:
       parser.error(f"--steps-per-level must be >= one update ({steps_per_update} env steps "
                    f"with preset {args.preset!r}), got {args.steps_per_level}")
-  host_flags = [f for f in ("coordinator", "num_processes", "process_id")
+  if args.out is not None:
+    problem = _unwritable(args.out)
+    if problem:
+      parser.error(f"--out {args.out}: {problem}")
+  host_flags = [f for f in ("coordinator", "num_processes", "process_id", "coordinator_timeout")
                 if getattr(args, f) is not None]
   if host_flags and not args.distributed:
     parser.error(f"--{host_flags[0].replace('_', '-')} needs --distributed")
   if args.distributed:
+    timeout = 120 if args.coordinator_timeout is None else args.coordinator_timeout
+    if timeout < 1:
+      parser.error(f"--coordinator-timeout must be >= 1, got {timeout}")
+    if args.coordinator and args.process_id:  # process 0 is the coordinator itself
+      # jax aborts the whole process when it cannot reach the coordinator: look first.
+      problem = _unreachable(args.coordinator, timeout)
+      if problem:
+        parser.error(f"--distributed: no coordinator at {args.coordinator} within "
+                     f"{timeout} s ({problem})")
     try:  # before anything asks JAX for its devices
       # CPU hosts gather the outputs through gloo (accelerators use their own collectives).
       jax.config.update("jax_cpu_collectives_implementation", "gloo")
-      jax.distributed.initialize(args.coordinator, args.num_processes, args.process_id)
+      jax.distributed.initialize(args.coordinator, args.num_processes, args.process_id,
+                                 initialization_timeout=timeout)
     except (ValueError, RuntimeError) as error:
       parser.error(f"--distributed: {str(error).splitlines()[0]}")
   try:  # unknown env or game, continuous actions, too many devices
@@ -200,6 +228,40 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
   except ValueError as error:
     parser.error(str(error))
   return args
+
+
+def _unwritable(folder: str) -> Optional[str]:
+  """Why `folder` cannot be a run folder (it is a file, lies under one, or may not be
+  written), or None when it can."""
+  if os.path.exists(folder) and not os.path.isdir(folder):
+    return "is a file, not a folder"
+  parent = folder
+  while not os.path.exists(parent):
+    parent = os.path.dirname(os.path.abspath(parent))
+  if not os.path.isdir(parent):
+    return f"{parent} is a file, not a folder"
+  try:  # a probe, removed at once: the run folder is made only when there is a run to save
+    os.rmdir(tempfile.mkdtemp(dir=parent))
+  except OSError as error:
+    return f"cannot write in {parent} ({error.strerror})"
+  return None
+
+
+def _unreachable(address: str, timeout: float) -> Optional[str]:
+  """Why nothing answers at HOST:PORT within `timeout` seconds (None once it answers)."""
+  host, _, port = address.rpartition(":")
+  if not host or not port.isdigit():
+    return "expected HOST:PORT"
+  deadline, reason = time.monotonic() + timeout, "no answer"
+  while time.monotonic() < deadline:
+    try:
+      left = max(0.1, deadline - time.monotonic())
+      socket.create_connection((host, int(port)), timeout=left).close()
+      return None
+    except OSError as error:
+      reason = error.strerror or type(error).__name__
+      time.sleep(0.5)
+  return reason
 
 
 def with_grids(methods: Sequence, overrides: Sequence[str]) -> list:

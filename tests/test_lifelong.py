@@ -1,10 +1,7 @@
 """examples/shifts.py and examples/lifelong.py: the shift wrapper and the lifelong CLI."""
 
-import os
-
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
-
 import json
+import os
 import subprocess
 import sys
 
@@ -117,6 +114,16 @@ def test_unknown_shift_kind():
     (["--optimizers", "l2_init", "--grid", "l2_init.strength=a,1"], "expected distinct numbers"),
     (["--optimizers", "l2_init", "--grid", "l2_init.strength=1,1"], "expected distinct numbers"),
     (["--score", "steps"], "invalid choice: 'steps'"),
+    (["--lr", "-1e-3"], "--lr must be > 0, got -0.001"),
+    (["--lr", "1e-3", "1e-3"], "lists a learning rate twice"),
+    (["--shift", "permute", "--shift-scale", "3"], "applies to shift 'offset' only"),
+    (["--preset", "minatar-cnn"], "has a convolutional network"),
+    (["--out", __file__], "is a file, not a folder"),
+    (["--out", __file__ + "/run"], "is a file, not a folder"),
+    (["--out", "/proc/no-such-dir/run"], "cannot write in /proc"),
+    (["--distributed", "--coordinator", "127.0.0.1:1", "--num-processes", "2", "--process-id",
+      "1", "--coordinator-timeout", "1"], "no coordinator at 127.0.0.1:1 within 1 s"),
+    (["--coordinator-timeout", "5"], "--coordinator-timeout needs --distributed"),
 ])
 def test_cli_rejects_bad_values_with_one_line(argv, message, capsys):
   with pytest.raises(SystemExit) as exit_info:
