@@ -98,7 +98,7 @@ METHODS = {m.name: m for m in [
            about="optax.adam(lr); network and Adam state re-initialised when the task changes"),
     Method("adam_ns", "Adam, b1 = b2 = 0.99", "Purples", _adam_ns,
            about="optax.adam(lr, b1=0.99, b2=0.99), Dohare et al.'s non-stationary Adam"),
-    Method("mechanic", "Mechanic(Adam)", "Oranges", _mechanic,
+    Method("mechanic", "Mechanic(Adam)", "copper", _mechanic,
            about="optax.contrib.mechanize(optax.adam(lr)), TRAC's sibling tuner"),
     Method("l2_init", "Adam + L2 to init", "cividis", _l2_init,
            grid=(("strength", (1e-4, 1e-3, 1e-2, 1e-1)),),

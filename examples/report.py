@@ -159,7 +159,8 @@ def _nanmean(x: np.ndarray) -> float:
 def _fmt(mean: float, low: float, high: float, digits: int = 1) -> str:
   if not math.isfinite(mean):
     return "n/a"
-  if not (math.isfinite(low) and math.isfinite(high)):
+  no_width = f"{low:.{digits}f}" == f"{high:.{digits}f}"  # equal seeds, at this precision
+  if not (math.isfinite(low) and math.isfinite(high)) or no_width:
     return f"{mean:.{digits}f}"
   return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
@@ -237,7 +238,7 @@ def best_table(summary: dict, markdown: bool = False) -> str:
   score = "normalized return" if summary["score"] == "normalized" else "return"
   header = ["method", "configurations", "seeds", "best setting", f"best whole-run {score}",
             "SE", "IQM [95%]", "median setting", f"median whole-run {score}",
-            "spread (max/min)"]
+            "spread (best - worst)"]
   prefix = "norm_" if summary["score"] == "normalized" else ""
   lines = []
   for name, m in summary["methods"].items():
@@ -252,7 +253,7 @@ def best_table(summary: dict, markdown: bool = False) -> str:
                        best[f"{prefix}iqm_ci95_high"], digits),
                   _setting_label(summary, name, m["median"]),
                   _fmt(median[key], median[low], median[high], digits),
-                  f"{m['spread']:.2f}x"])
+                  _fmt(m['spread'], math.nan, math.nan, digits)])
   return _table(header, lines, markdown)
 
 
@@ -341,10 +342,10 @@ def write_csv(path: str, rows: list[dict]):
 
 
 def _save(fig, path: str):
-  """A small PNG: rendered at 90 dpi, then reduced to a 128-colour palette (about 3x smaller)."""
+  """A small PNG: rendered at 110 dpi, then reduced to a 128-colour palette (about 3x smaller)."""
   fig.tight_layout()
   buffer = io.BytesIO()
-  fig.savefig(buffer, dpi=90)
+  fig.savefig(buffer, dpi=110)
   plt.close(fig)
   image = PIL.Image.open(buffer).convert("RGB")
   image.quantize(colors=128, method=PIL.Image.Quantize.MEDIANCUT).save(path, optimize=True)
@@ -382,6 +383,11 @@ def _mark_segments(ax, summary: dict, steps_per_update: int, label: bool):
               transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=7)
 
 
+def _legend_outside(ax):
+  """The legend to the right of the axes, where it hides no curve."""
+  ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+
+
 def _label(summary: dict, name: str, j: int, shown: int) -> str:
   label = summary["methods"][name]["label"]
   return label + (f", {_setting_label(summary, name, j)}" if shown else "")
@@ -396,7 +402,7 @@ def plot_curves(path: str, grid: Grid, summary: dict, schedule: Schedule,
     per_update = np.asarray([summary["yardstick"][summary["task_names"][t]]
                              for t in schedule.tasks])
   window = max(1, schedule.updates_per_task // 8)
-  fig, ax = plt.subplots(figsize=(10, 4.2))
+  fig, ax = plt.subplots(figsize=(12, 4.4))
   for name, metrics in grid.metrics.items():
     shown = _shown_settings(summary, name)
     for j in shown:
@@ -412,7 +418,7 @@ def plot_curves(path: str, grid: Grid, summary: dict, schedule: Schedule,
                f"{seed_counts(m['return'].shape[0] for m in grid.metrics.values())} seeds "
                "(methods with more than two settings: best setting)", fontsize=9, pad=14)
   ax.grid(alpha=0.3)
-  ax.legend(fontsize=7, loc="best")
+  _legend_outside(ax)
   _save(fig, path)
 
 
@@ -432,7 +438,7 @@ def plot_diagnostics(path: str, grid: Grid, summary: dict, schedule: Schedule,
   steps = (np.arange(schedule.num_updates) + 1) * steps_per_update
   keys = [k for k in stats.DIAGNOSTICS
           if any(np.isfinite(m[k]).any() for m in grid.metrics.values())]
-  fig, axes = plt.subplots(len(keys), 1, sharex=True, figsize=(10, 1.9 * len(keys) + 0.6))
+  fig, axes = plt.subplots(len(keys), 1, sharex=True, figsize=(12, 1.9 * len(keys) + 0.6))
   for ax, key in zip(np.atleast_1d(axes), keys):
     for name, metrics in grid.metrics.items():
       j = summary["methods"][name]["best"]
@@ -444,7 +450,7 @@ def plot_diagnostics(path: str, grid: Grid, summary: dict, schedule: Schedule,
       ax.set_yscale("log")
     ax.set_ylabel(DIAGNOSTIC_LABELS[key], fontsize=8)
     ax.grid(alpha=0.3)
-  np.atleast_1d(axes)[-1].legend(fontsize=7, loc="best")
+  _legend_outside(np.atleast_1d(axes)[0])
   np.atleast_1d(axes)[-1].set_xlabel("environment steps (dotted: task changes); mean over seeds")
   _save(fig, path)
 

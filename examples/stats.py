@@ -142,7 +142,8 @@ def bootstrap_ratio(numerator: np.ndarray, denominator: np.ndarray, draws: int =
   numerator, denominator = np.asarray(numerator, float), np.asarray(denominator, float)
   keep = np.isfinite(numerator) & np.isfinite(denominator)
   numerator, denominator = numerator[keep], denominator[keep]
-  if len(numerator) == 0 or denominator.mean() == 0:
+  # A ratio of returns means "how much of it was kept" only when both are positive.
+  if len(numerator) == 0 or denominator.mean() <= 0 or numerator.mean() < 0:
     return float("nan"), float("nan"), float("nan")
   ratio = numerator.mean() / denominator.mean()
   picks = np.random.default_rng(seed).integers(0, len(numerator), (draws, len(numerator)))
@@ -173,12 +174,15 @@ def rank_settings(scores: np.ndarray) -> tuple[int, int]:
 
 
 def spread(scores: np.ndarray) -> float:
-  """max / min over settings of the mean over seeds (inf if some mean is <= 0)."""
+  """Best minus worst setting's mean over seeds, in the score's own units.
+
+  A difference, not a ratio: returns may be negative (Acrobot's are), where a
+  ratio of means has no meaning.
+  """
   with warnings.catch_warnings():
     warnings.simplefilter("ignore", RuntimeWarning)
     means = np.nanmean(scores, axis=0)
-  low = np.nanmin(means)
-  return float(np.nanmax(means) / low) if low > 0 else float("inf")
+  return float(np.nanmax(means) - np.nanmin(means))
 
 
 def normalize(segments: np.ndarray, schedule: Schedule,

@@ -44,11 +44,13 @@ def test_yardstick_is_the_best_setting_of_the_from_scratch_runs():
 def test_ranking_spread_and_bootstrap():
   scores = np.array([[1.0, 3.0, 2.0, 4.0], [1.0, 3.0, 2.0, 4.0]])
   assert stats.rank_settings(scores) == (3, 1)  # best 4.0; median: ranked 2nd of 4 -> 3.0
-  assert stats.spread(scores) == 4.0
+  assert stats.spread(scores) == 3.0
+  assert stats.spread(-scores) == 3.0  # defined for negative returns too
   ratio, low, high = stats.bootstrap_ratio(np.array([2.0, 4.0, 6.0]), np.array([1.0, 2.0, 3.0]))
   assert ratio == 2.0 and low == pytest.approx(2.0) and high == pytest.approx(2.0)
   ratio, low, high = stats.bootstrap_ratio(np.array([1.0, 3.0, 2.0, 5.0]), np.ones(4))
   assert low < ratio < high
+  assert math.isnan(stats.bootstrap_ratio(np.array([-2.0, -3.0]), np.array([-1.0, -1.0]))[0])
 
 
 def test_expected_best_of_k():
