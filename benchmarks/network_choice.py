@@ -1,6 +1,6 @@
 """Which network for the MinAtar agent: MLP or CNN, by return and speed at the lifelong budget.
 
-    python -m examples.network_choice > examples/results/minatar_network_choice.jsonl
+    python -m benchmarks.network_choice > benchmarks/results/cpu/minatar_network_choice.jsonl
 
 Adam, one seed per learning rate (1e-3, 3e-3), 163,840 env steps (20 updates of
 the "minatar" preset) on Breakout and on SpaceInvaders from scratch, observations

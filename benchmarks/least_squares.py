@@ -6,7 +6,7 @@ its PyTorch code, trac-optimizer==0.0.2) from the same start. The reference
 rebuilds Delta = (theta - theta_ref) / (S + eps) from the float32 weights; while
 S |Delta| is below their spacing the rebuilt Delta is 0 and TRAC never moves.
 
-    python -m examples.least_squares [--steps 3000] [--seeds 10] [--json out.json]
+    python -m benchmarks.least_squares [--steps 3000] [--seeds 10] [--json out.json]
 """
 
 from __future__ import annotations
