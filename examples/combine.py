@@ -26,6 +26,7 @@ import numpy as np
 
 from examples import lifelong, report
 from examples.grid import Grid
+from examples.methods import METHODS
 from examples.presets import PRESETS
 from examples.stats import SCORES
 
@@ -102,8 +103,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   summary = report.summarize(grid, saved["task_names"], saved["tasks"], schedule, args.score)
   report.add_tuning_cost(summary, args.lr_from_adam)
   default_lr = args.default_lr or PRESETS[saved["preset"]].lr
-  untuned = ({"trac": untuned_setting(summary, "trac", default_lr)}
-             if "trac" in summary["methods"] else {})
+  untuned = {name: untuned_setting(summary, name, default_lr) for name in summary["methods"]
+             if name in METHODS and METHODS[name].role == "untuned"}
   os.makedirs(args.out, exist_ok=True)
   command = "python -m examples.combine" + "".join(
       " " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))

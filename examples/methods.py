@@ -38,6 +38,11 @@ class Method:
     needs_key: `make` also takes `key`, a PRNG key of the run's own (derived from
       its seed's key, so it is the same for every setting of the seed).
     about: one line on what the method is, for the README and `--help`.
+    role: what the report asks of it beyond its scores: "yardstick" (its
+      from-scratch returns normalise game sequences), "baseline" (the optimizer
+      the others are tuned against: methods run at its best learning rate count
+      its sweep in their tuning cost) or "untuned" (drawn at its default learning
+      rate as one point of the tuning-cost figure); "" for none.
   """
 
   name: str
@@ -48,6 +53,7 @@ class Method:
   reset_at_switch: bool = False
   needs_key: bool = False
   about: str = ""
+  role: str = ""
 
   def configs(self, lrs) -> list[dict[str, float]]:
     """Every setting of the method's grid: {"lr": ..., **the grid's names}."""
@@ -89,13 +95,15 @@ def _shrink_perturb(lr, shrink, noise, key):
 
 
 METHODS = {m.name: m for m in [
-    Method("adam", "Adam", "Blues", _adam, about="optax.adam(lr)"),
-    Method("trac", "TRAC(Adam)", "Reds", _trac, about="trac_optax.trac(optax.adam(lr))"),
+    Method("adam", "Adam", "Blues", _adam, about="optax.adam(lr)", role="baseline"),
+    Method("trac", "TRAC(Adam)", "Reds", _trac, about="trac_optax.trac(optax.adam(lr))",
+           role="untuned"),
     Method("trac_rebuilt", "TRAC(Adam), Δ rebuilt (reference)", "RdPu", _trac_rebuilt,
            about="examples.trac_rebuilt: TRAC with Delta rebuilt from the float32 params "
                  "each step, as the reference implementation does (an ablation)"),
     Method("reset", "Adam, reset at switch (oracle)", "Greens", _adam, reset_at_switch=True,
-           about="optax.adam(lr); network and Adam state re-initialised when the task changes"),
+           about="optax.adam(lr); network and Adam state re-initialised when the task changes",
+           role="yardstick"),
     Method("adam_ns", "Adam, b1 = b2 = 0.99", "Purples", _adam_ns,
            about="optax.adam(lr, b1=0.99, b2=0.99), Dohare et al.'s non-stationary Adam"),
     Method("mechanic", "Mechanic(Adam)", "copper", _mechanic,
@@ -108,3 +116,13 @@ METHODS = {m.name: m for m in [
            about=f"Adam, then every {SHRINK_PERTURB_EVERY} optimizer steps "
                  "theta <- shrink theta + noise eps"),
 ]}
+
+
+ROLES = ("yardstick", "baseline", "untuned")
+
+
+def with_role(role: str, names) -> "str | None":
+  """The first of the method `names` whose registry entry has `role` (None if none has)."""
+  if role not in ROLES:
+    raise ValueError(f"unknown role {role!r}; expected one of {ROLES}")
+  return next((name for name in names if name in METHODS and METHODS[name].role == role), None)

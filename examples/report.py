@@ -14,7 +14,7 @@ import PIL.Image  # noqa: E402  (matplotlib's own dependency)
 
 from examples import stats  # noqa: E402
 from examples.grid import Grid  # noqa: E402
-from examples.methods import METHODS  # noqa: E402
+from examples.methods import METHODS, with_role  # noqa: E402
 from examples.tasks import Schedule  # noqa: E402
 
 # ---------------------------------------------------------------------------
@@ -45,8 +45,9 @@ def summarize(grid: Grid, task_names: Sequence[str], title: str,
   seg_returns = {name: stats.segment_scores(m, schedule, averaging)
                  for name, m in grid.metrics.items()}
   denominators = None
-  if "reset" in seg_returns and num_tasks > 1 and cycles > 1:
-    denominators = stats.yardstick(seg_returns["reset"], schedule, num_tasks)
+  yardstick = with_role("yardstick", seg_returns)
+  if yardstick is not None and num_tasks > 1 and cycles > 1:
+    denominators = stats.yardstick(seg_returns[yardstick], schedule, num_tasks)
   normalized = {name: stats.normalize(r, schedule, denominators)
                 for name, r in seg_returns.items()}
   score_kind = "normalized" if denominators is not None else "return"
@@ -138,7 +139,7 @@ def add_tuning_cost(summary: dict, lr_from_adam: Sequence[str] = ()) -> dict:
     lr_from_adam: methods run at the learning rate found best for Adam, so that
       tuning them also took Adam's learning-rate sweep; their count includes it.
   """
-  adam = summary["methods"].get("adam")
+  adam = summary["methods"].get(with_role("baseline", summary["methods"]))
   for name, m in summary["methods"].items():
     borrowed = adam["configurations"] if name in lr_from_adam and adam else 0
     m["configurations_tried"] = m["configurations"] + borrowed

@@ -47,3 +47,14 @@ def test_registry_describes_each_method():
   assert METHODS["reset"].reset_at_switch and not METHODS["adam"].reset_at_switch
   assert METHODS["l2_init"].configs([1e-3])[2] == {"lr": 1e-3, "strength": 1e-2}
   assert METHODS["adam"].describe({"lr": 0.001}) == "lr 0.001"
+
+
+def test_roles_are_data_on_the_methods():
+  from examples.methods import with_role
+
+  assert with_role("yardstick", METHODS) == "reset"
+  assert with_role("baseline", ["trac", "adam"]) == "adam"
+  assert with_role("untuned", ["adam", "trac"]) == "trac"
+  assert with_role("yardstick", ["adam", "trac"]) is None  # no oracle in this grid
+  with pytest.raises(ValueError, match="unknown role"):
+    with_role("referee", METHODS)
