@@ -4,8 +4,10 @@
 """
 
 from trac_optax._erfi import erfi
-from trac_optax._trac import DEFAULT_BETAS, TracState, get_scale, get_scales, trac
+from trac_optax._trac import (
+    DEFAULT_BETAS, TracState, anchor_error, get_scale, get_scales, trac)
 
 __version__ = "0.1.0"
 
-__all__ = ["DEFAULT_BETAS", "TracState", "erfi", "get_scale", "get_scales", "trac"]
+__all__ = [
+    "DEFAULT_BETAS", "TracState", "anchor_error", "erfi", "get_scale", "get_scales", "trac"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple, Optional
+from typing import Any, Literal, NamedTuple, Optional
 
 import chex
 import jax
@@ -20,6 +20,10 @@ _NO_PARAMS = (
     "trac: `update` needs the current params (TRAC returns the step to theta_ref + S Delta "
     "from them): call `opt.update(grads, state, params)`.")
 _REFERENCES = ("implied", "stored")  # where theta_ref lives, see trac's `reference`
+_NESTED = (
+    "trac: the inner transformation contains a trac already (found a TracState at {where} "
+    "of its state). Two TRACs, one around the other, each pull the params back to a "
+    "reference of their own; use one: trac(inner) with the inner optimizer alone inside.")
 
 
 class TracState(NamedTuple):
@@ -116,7 +120,7 @@ def trac(
     s_prev: float = 1e-8,
     eps: float = 1e-8,
     delta_dtype: Optional[Any] = None,
-    reference: str = "implied",
+    reference: Literal["implied", "stored"] = "implied",
 ) -> optax.GradientTransformationExtraArgs:
   r"""TRAC: scales an inner optimizer's accumulated steps by a parameter-free tuner.
 
@@ -194,7 +198,12 @@ def trac(
   Returns:
     An ``optax.GradientTransformationExtraArgs`` whose ``update`` requires
     ``params``. Its state is a :class:`TracState`; read the scale with
-    :func:`get_scale`.
+    :func:`get_scale`; check where the params sit with :func:`anchor_error`.
+
+  Raises:
+    ValueError: at construction, for an option out of its range; at ``init``,
+      if ``inner`` contains a ``trac`` itself (one TRAC around another is never
+      what is meant: each would pull the params back to its own reference).
 
   References:
     Muppidi, Zhang & Yang, `Fast TRAC: A Parameter-Free Optimizer for Lifelong
@@ -232,8 +241,12 @@ def trac(
 
   def init_fn(params):
     dtype = _tuner_dtype(params)
+    inner_state = inner.init(params)
+    nested = get_scales(inner_state)
+    if nested:
+      raise ValueError(_NESTED.format(where=", ".join(p or "the top" for p in nested)))
     return TracState(
-        inner_state=inner.init(params),
+        inner_state=inner_state,
         count=jnp.zeros([], jnp.int32),
         delta=optax.tree.zeros_like(params, dtype=delta_dtype),
         v=jnp.zeros([n], dtype),
@@ -393,3 +406,82 @@ def get_scale(opt_state: optax.OptState, per_beta: bool = False) -> chex.Array:
     raise ValueError(
         f"get_scale: expected one TracState in the optimizer state, found {len(scales)}{where}.")
   return next(iter(scales.values()))
+
+
+def _find_trac_state(opt_state, caller):
+  found = [leaf for leaf in jax.tree.leaves(
+      opt_state, is_leaf=lambda x: isinstance(x, TracState)) if isinstance(leaf, TracState)]
+  if len(found) != 1:
+    raise ValueError(
+        f"{caller}: expected one TracState in the optimizer state, found {len(found)}.")
+  return found[0]
+
+
+def anchor_error(
+    params: optax.Params,
+    opt_state: optax.OptState,
+    theta_ref: Optional[optax.Params] = None,
+    relative: bool = True,
+) -> chex.Array:
+  r"""How far the params sit from where TRAC put them, :math:`\theta_{ref} + S\Delta`.
+
+  TRAC's updates, applied as they are, put the params at
+  :math:`\theta_t = \theta_{ref} + S_t \Delta_t`. Anything else that moves
+  them (a transformation chained after ``trac``, a projection, bf16 rounding)
+  shows here as
+  :math:`\|\theta_t - \theta_{ref} - S_t \Delta_t\| / \|\theta_{ref}\|`
+  (global L2 norms over the tree, in float32, or float64 for float64
+  params). In the documented order (``trac`` last, its updates applied as they
+  are) this is a float rounding: about 1e-6 after 1e3 float32 steps. With
+  the default ``reference="implied"`` the error is the drift of the point
+  TRAC pulls back to, and it accumulates; with ``reference="stored"`` it is what
+  moved the params since the last step, which the next step undoes.
+
+  Call it with the params and state *after* ``optax.apply_updates``, inside
+  ``jit`` or not, to log it or to assert on it.
+
+  Args:
+    params: the current params :math:`\theta_t`.
+    opt_state: an optimizer state that contains exactly one :func:`trac` state
+      (as an instance of :class:`TracState`, anywhere in it).
+    theta_ref: the params TRAC started from (those given to ``init``, or at
+      the first update). Needed with ``reference="implied"``, which does not
+      keep them; with ``reference="stored"`` the state's copy is used when
+      this is None.
+    relative: divide by :math:`\|\theta_{ref}\|` (not when that is 0).
+
+  Returns:
+    A scalar: the relative (or absolute) distance.
+
+  Raises:
+    ValueError: if the state holds no TracState or several, or if
+      ``theta_ref`` is needed and not given.
+
+  Example:
+    >>> import jax.numpy as jnp, optax, trac_optax
+    >>> opt = trac_optax.trac(optax.adam(1e-2))
+    >>> theta_0 = params = {'w': jnp.ones(3)}
+    >>> state = opt.init(params)
+    >>> for _ in range(100):
+    ...   updates, state = opt.update({'w': params['w'] - 2.0}, state, params)
+    ...   params = optax.apply_updates(params, updates)
+    >>> bool(trac_optax.anchor_error(params, state, theta_0) < 1e-5)
+    True
+  """
+  state = _find_trac_state(opt_state, "anchor_error")
+  if theta_ref is None:
+    theta_ref = state.theta_ref
+    if theta_ref is None:
+      raise ValueError(
+          "anchor_error: this trac keeps no theta_ref (reference='implied'): pass "
+          "theta_ref=, the params given to init.")
+  dtype = state.v.dtype
+  S = _total_scale(state.s).astype(dtype)
+  error = jax.tree.map(
+      lambda p, r, d: p.astype(dtype) - r.astype(dtype) - S * d.astype(dtype),
+      params, theta_ref, state.delta)
+  distance = optax.tree.norm(error)
+  if not relative:
+    return distance
+  size = optax.tree.norm(optax.tree.cast(theta_ref, dtype))
+  return jnp.where(size > 0, distance / jnp.where(size > 0, size, 1), distance)
