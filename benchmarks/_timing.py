@@ -1,4 +1,4 @@
-"""What every benchmark shares: timing, run metadata, where results go and how they are written.
+"""What every benchmark shares: timing, the command line, run metadata, where results go.
 
 The machines these run on are shared and noisy, so no figure is one measurement:
 the candidates are run in rounds, each round calling every candidate once in a
@@ -16,12 +16,13 @@ import json
 import math
 import os
 import platform
+import re
 import statistics
 import sys
 import time
 from collections.abc import Callable, Mapping
 from importlib import metadata
-from typing import Any
+from typing import Any, TextIO
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -182,16 +183,105 @@ def write_json(path: str | None, result: Mapping[str, Any]) -> None:
       f.write(text)
 
 
-def count(minimum: int) -> Callable[[str], int]:
-  """An argparse type: an integer >= minimum, written plainly or as 5e5."""
+def count(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+  """An argparse type: a whole number in [minimum, maximum], written plainly or as 5e5."""
+  bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum:.0e}]"
 
   def parse(text: str) -> int:
     try:
       value = float(text)
     except ValueError:
       raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(value) and value >= minimum):
-      raise argparse.ArgumentTypeError(f"must be a number >= {minimum}, got {text}")
+    if not (math.isfinite(value) and value == int(value) and value >= minimum
+            and (maximum is None or value <= maximum)):
+      raise argparse.ArgumentTypeError(f"must be a whole number {bounds}, got {text}")
     return int(value)
 
   return parse
+
+
+def _output(text: str) -> str:
+  """An argparse type: a file that can be written, checked before hours of measuring."""
+  if text in ("", "-"):
+    return text
+  path = os.path.abspath(text)
+  if os.path.isdir(path):
+    raise argparse.ArgumentTypeError(f"{text} is a folder; name a file in it")
+  folder = os.path.dirname(path)
+  while not os.path.exists(folder):  # the nearest folder that exists: it will hold the rest
+    folder = os.path.dirname(folder)
+  if not os.path.isdir(folder):
+    raise argparse.ArgumentTypeError(f"{text}: {folder} is a file, not a folder")
+  if not os.access(folder, os.W_OK | os.X_OK) or (
+      os.path.exists(path) and not os.access(path, os.W_OK)):
+    raise argparse.ArgumentTypeError(f"{text}: cannot write there")
+  return text
+
+
+class Parser(argparse.ArgumentParser):
+  """Reports a bad argument as one line on stderr, with exit status 2."""
+
+  def __init__(self, *args, **kwargs):
+    super().__init__(*args, **kwargs)
+    # argparse reads "-1e3" as an option unless it looks like a negative number; with this
+    # pattern it is a value, so `--steps -1e3` reaches the check that says why it is wrong.
+    self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+  def error(self, message):
+    self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def parser(name: str, doc: str, *, rounds: int | None = None, warmup: int | None = None,
+           output: bool = True) -> Parser:
+  """The command line of ``python -m benchmarks.<name>``, with the flags benchmarks share.
+
+  Args:
+    name: the benchmark, e.g. ``"step"``.
+    doc: its module docstring, shown by ``--help``.
+    rounds: the default of ``--rounds`` (measured rounds, >= 1); None: no such flag.
+    warmup: the default of ``--warmup`` (rounds run first and dropped, >= 0); None: no
+      such flag.
+    output: whether to add ``--json [PATH]`` (read by :func:`finish`).
+
+  Returns:
+    A parser to add the benchmark's own flags to.
+  """
+  parser = Parser(prog=f"python -m benchmarks.{name}", description=doc,
+                  formatter_class=argparse.RawDescriptionHelpFormatter)
+  if rounds is not None:
+    parser.add_argument("--rounds", type=count(1), default=rounds,
+                        help=f"measured rounds per timing (default: {rounds})")
+  if warmup is not None:
+    parser.add_argument("--warmup", type=count(0), default=warmup,
+                        help=f"rounds run first and dropped, per timing (default: {warmup})")
+  if output:
+    parser.add_argument("--json", metavar="PATH", nargs="?", const="", type=_output,
+                        help="also write the results as JSON to PATH ('-': stdout; no PATH:"
+                             f" benchmarks/results/<backend>/{name}.json)")
+  return parser
+
+
+def finish(name: str, args: argparse.Namespace, settings: Mapping[str, Any],
+           results: Mapping[str, Any], print_table: Callable[[dict, TextIO], None],
+           packages: tuple[str, ...] = ()) -> dict[str, Any]:
+  """The end of a benchmark's ``main``: its result, printed and written where ``--json`` says.
+
+  Args:
+    name: the benchmark, as given to :func:`parser`.
+    args: its parsed command line; ``--rounds`` and ``--warmup``, where it has them, join
+      the settings.
+    settings: what the run was asked to do.
+    results: what it measured, the result's remaining keys.
+    print_table: writes the result for a reader to a file: stdout, or stderr when the
+      JSON goes to stdout.
+    packages: versions to record beyond jax, jaxlib, optax and trac-optax.
+
+  Returns:
+    ``{"benchmark": name, "environment": environment(packages), "settings": ..., **results}``.
+  """
+  shared = {key: getattr(args, key) for key in ("rounds", "warmup") if hasattr(args, key)}
+  result = {"benchmark": name, "environment": environment(packages),
+            "settings": {**settings, **shared}, **results}
+  print_table(result, sys.stderr if args.json == "-" else sys.stdout)
+  write_json(result_path(name) if args.json == "" else args.json, result)
+  return result
