@@ -27,9 +27,6 @@ on one backend a rerun gives the same numbers.
 
 from __future__ import annotations
 
-import argparse
-import sys
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -83,16 +80,12 @@ def run_case(dtype: str, reference: str, after: str, n: int, steps: int) -> dict
   }
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-  parser = argparse.ArgumentParser(
-      prog="python -m benchmarks.anchor", description=__doc__,
-      formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(argv=None):
+  parser = _timing.parser("anchor", __doc__)
   parser.add_argument("--steps", type=_timing.count(1), default=10_000,
                       help="optimizer steps per case (default: 1e4)")
   parser.add_argument("--params", type=_timing.count(2), default=256,
                       help="number of weights (default: 256)")
-  parser.add_argument("--json", metavar="PATH",
-                      help="also write the results as JSON to PATH ('-' for stdout)")
   return parser.parse_args(argv)
 
 
@@ -112,16 +105,9 @@ def main(argv=None) -> dict:
   args = parse_args(argv)
   cases = [run_case(dtype, reference, after, args.params, args.steps)
            for dtype in DTYPES for after in AFTER for reference in REFERENCES]
-  result = {
-      "benchmark": "anchor",
-      "environment": _timing.environment(),
-      "settings": {"steps": args.steps, "params": args.params, "lr": LR,
-                   "inner": f"optax.adam({LR})"},
-      "cases": cases,
-  }
-  print_table(result, sys.stderr if args.json == "-" else sys.stdout)
-  _timing.write_json(args.json, result)
-  return result
+  settings = {"steps": args.steps, "params": args.params, "lr": LR,
+              "inner": f"optax.adam({LR})"}
+  return _timing.finish("anchor", args, settings, {"cases": cases}, print_table)
 
 
 if __name__ == "__main__":

@@ -30,11 +30,9 @@ compile time separately.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import importlib
 import math
-import sys
 from collections.abc import Callable
 
 import jax
@@ -222,24 +220,16 @@ def run_dtype(dtype: str, args, rng) -> tuple[dict, dict]:
   return accuracy, throughput, oracle
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-  parser = argparse.ArgumentParser(
-      prog="python -m benchmarks.erfi", description=__doc__,
-      formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(argv=None):
+  parser = _timing.parser("erfi", __doc__, rounds=20, warmup=3)
   parser.add_argument("--points", type=_timing.count(1000), default=10**6,
                       help="float32 accuracy grid and |x| <= 1e4 scan size (default: 1e6)")
   parser.add_argument("--mpmath-points", type=_timing.count(100), default=5000,
                       help="float64 points checked against mpmath (default: 5000)")
-  parser.add_argument("--rounds", type=_timing.count(1), default=20,
-                      help="measured throughput rounds (default: 20)")
-  parser.add_argument("--warmup", type=_timing.count(1), default=3,
-                      help="discarded throughput rounds (default: 3)")
   parser.add_argument("--torch-rounds", type=_timing.count(1), default=3,
                       help="measured rounds of the (slow) PyTorch reference (default: 3)")
   parser.add_argument("--dtypes", choices=DTYPES, nargs="+", default=list(DTYPES),
                       help="formats to measure (default: both)")
-  parser.add_argument("--json", metavar="PATH",
-                      help="also write the results as JSON to PATH ('-' for stdout)")
   return parser.parse_args(argv)
 
 
@@ -277,14 +267,11 @@ def main(argv=None) -> dict:
         accuracy[dtype], throughput[dtype], oracle[dtype] = run_dtype(dtype, args, rng)
     else:
       accuracy[dtype], throughput[dtype], oracle[dtype] = run_dtype(dtype, args, rng)
-  result = {
-      "benchmark": "erfi",
-      "environment": _timing.environment(("trac-optimizer", "torch", "scipy", "mpmath")),
-      "settings": {"points": args.points, "mpmath_points": args.mpmath_points,
-                   "rounds": args.rounds, "warmup": args.warmup,
-                   "torch_rounds": args.torch_rounds,
-                   "throughput_elements": THROUGHPUT_ELEMENTS, "scan_limit": SCAN_LIMIT,
-                   "torch_threads": torch.get_num_threads()},
+  settings = {"points": args.points, "mpmath_points": args.mpmath_points,
+              "torch_rounds": args.torch_rounds,
+              "throughput_elements": THROUGHPUT_ELEMENTS, "scan_limit": SCAN_LIMIT,
+              "torch_threads": torch.get_num_threads()}
+  results = {
       "overflow_threshold": {d: overflow_threshold(np.dtype(d)) for d in args.dtypes},
       "oracle": oracle,
       "accuracy": accuracy,
@@ -292,9 +279,8 @@ def main(argv=None) -> dict:
       "speedup_over_reference_jax": {
           d: throughput[d]["trac_optax"]["speedup_over_reference_jax"] for d in args.dtypes},
   }
-  print_table(result, sys.stderr if args.json == "-" else sys.stdout)
-  _timing.write_json(args.json, result)
-  return result
+  return _timing.finish("erfi", args, settings, results, print_table,
+                        ("trac-optimizer", "torch", "scipy", "mpmath"))
 
 
 if __name__ == "__main__":

@@ -18,13 +18,12 @@ trac(adam), one seed and vmapped.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import gymnax
 
 from benchmarks import _timing
-from benchmarks.ppo import Setting, candidates, measure
+from benchmarks.ppo import Setting, candidates, measure, parse_with_rejax, ratios
 from examples.games import DEFAULT_GAMES, MINATAR_GAMES, game_tasks
 from examples.methods import METHODS
 from examples.ppo import make_train
@@ -38,32 +37,15 @@ def game(name: str, env_steps: int) -> Setting:
                  gymnax.make(name, use_minimal_action_set=False))
 
 
-def _ratios(timings: dict) -> dict:
-  ratios = {"trac_overhead": _timing.ratio(timings["trac"], timings["adam"]) - 1}
-  if "rejax" in timings:
-    ratios["adam_over_rejax"] = _timing.ratio(timings["rejax"], timings["adam"])
-    ratios["trac_over_rejax"] = _timing.ratio(timings["rejax"], timings["trac"])
-  return ratios
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-  parser = argparse.ArgumentParser(
-      prog="python -m benchmarks.minatar", description=__doc__,
-      formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(argv=None):
+  parser = _timing.parser("minatar", __doc__, rounds=3, warmup=1)
   parser.add_argument("--games", nargs="+", default=list(DEFAULT_GAMES), choices=MINATAR_GAMES,
                       metavar="GAME", help=f"default: {' '.join(DEFAULT_GAMES)}")
   parser.add_argument("--steps", type=_timing.count(8192), default=81_920,
                       help="env steps per seed and call (default: 8.2e4, 10 updates)")
   parser.add_argument("--vmapped-seeds", type=_timing.count(1), default=4,
                       help="seeds in the vmapped runs (default: 4)")
-  parser.add_argument("--rounds", type=_timing.count(1), default=3,
-                      help="measured rounds per run (default: 3)")
-  parser.add_argument("--warmup", type=_timing.count(0), default=1,
-                      help="discarded rounds per run (default: 1)")
-  parser.add_argument("--no-rejax", action="store_true", help="leave rejax out")
-  parser.add_argument("--json", metavar="PATH",
-                      help="also write the results as JSON to PATH ('-' for stdout)")
-  return parser.parse_args(argv)
+  return parse_with_rejax(parser, argv)
 
 
 def _measure_both(trains: dict, steps: int, args) -> dict:
@@ -71,7 +53,7 @@ def _measure_both(trains: dict, steps: int, args) -> dict:
   for key, seeds, vmapped in (("one_seed", 1, False), ("vmapped", args.vmapped_seeds, True)):
     rows, timings = measure(trains, seeds, steps, args.rounds, args.warmup, vmapped=vmapped)
     out[key] = {"seeds": seeds, "env_steps_per_seed": steps, "rows": rows,
-                "ratios": _ratios(timings) if "adam" in timings else {}}
+                "ratios": ratios(timings) if "adam" in timings else {}}
   return out
 
 
@@ -81,8 +63,8 @@ def print_table(result: dict, file) -> None:
     for key in ("one_seed", "vmapped"):
       run = runs[key]
       rates = ", ".join(f"{n} {row['env_steps_per_s'] / 1e3:.1f}k" for n, row in run["rows"].items())
-      ratios = ", ".join(f"{n} {v:.3f}" for n, v in run["ratios"].items())
-      print(f"  {run['seeds']} seed(s): {rates} env steps/s" + (f"; {ratios}" if ratios else ""),
+      versus = ", ".join(f"{n} {v:.3f}" for n, v in run["ratios"].items())
+      print(f"  {run['seeds']} seed(s): {rates} env steps/s" + (f"; {versus}" if versus else ""),
             file=file)
 
 
@@ -103,19 +85,11 @@ def main(argv=None) -> dict:
                      METHODS["trac"].make, schedule)
   lifelong = _measure_both({"trac": lambda rng: train(rng, {"lr": preset.lr})},
                            schedule.num_updates * preset.ppo.steps_per_update, args)
-  result = {
-      "benchmark": "minatar",
-      "environment": _timing.environment(("gymnax", "flax", "rejax")),
-      "settings": {"preset": "minatar", "num_envs": preset.ppo.num_envs,
-                   "num_steps": preset.ppo.num_steps, "env_steps_per_call": args.steps,
-                   "vmapped_seeds": args.vmapped_seeds, "rounds": args.rounds,
-                   "warmup": args.warmup},
-      "games": games,
-      "lifelong": lifelong,
-  }
-  print_table(result, sys.stderr if args.json == "-" else sys.stdout)
-  _timing.write_json(args.json, result)
-  return result
+  settings = {"preset": "minatar", "num_envs": preset.ppo.num_envs,
+              "num_steps": preset.ppo.num_steps, "env_steps_per_call": args.steps,
+              "vmapped_seeds": args.vmapped_seeds}
+  return _timing.finish("minatar", args, settings, {"games": games, "lifelong": lifelong},
+                        print_table, ("gymnax", "flax", "rejax"))
 
 
 if __name__ == "__main__":

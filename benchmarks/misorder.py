@@ -28,9 +28,6 @@ the held-out loss at the end. They do not depend on timing.
 
 from __future__ import annotations
 
-import argparse
-import sys
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -100,35 +97,28 @@ def measure(steps=500, seeds=3, references=("implied", "stored")):
   return rows
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-  parser = argparse.ArgumentParser(
-      prog="python -m benchmarks.misorder", description=__doc__,
-      formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(argv=None):
+  parser = _timing.parser("misorder", __doc__)
   parser.add_argument("--steps", type=_timing.count(10), default=500,
                       help="optimizer steps per run (default: 500)")
   parser.add_argument("--seeds", type=_timing.count(1), default=3, help="seeds (default: 3)")
-  parser.add_argument("--json", metavar="PATH",
-                      help="also write the results as JSON to PATH ('-' for stdout)")
   return parser.parse_args(argv)
+
+
+def print_table(result: dict, file) -> None:
+  print("anchor error ||theta_t - theta_0 - S_t Delta_t|| / ||theta_0||, final S, final loss",
+        file=file)
+  for row in result["rows"]:
+    errors = ", ".join(f"t={t}: {v:.3g}" for t, v in row["anchor_error_at"].items())
+    print(f"  {row['reference']:8} {row['case']:42} {errors}  S={row['final_S']:.3g}"
+          f"  loss={row['final_loss']:.4f}", file=file)
 
 
 def main(argv=None) -> dict:
   args = parse_args(argv)
-  result = {
-      "benchmark": "misorder",
-      "environment": _timing.environment(),
-      "settings": {"steps": args.steps, "seeds": args.seeds, "inner": f"optax.adam({LR})"},
-      "rows": measure(args.steps, args.seeds),
-  }
-  out = sys.stderr if args.json == "-" else sys.stdout
-  print("anchor error ||theta_t - theta_0 - S_t Delta_t|| / ||theta_0||, final S, final loss",
-        file=out)
-  for row in result["rows"]:
-    errors = ", ".join(f"t={t}: {v:.3g}" for t, v in row["anchor_error_at"].items())
-    print(f"  {row['reference']:8} {row['case']:42} {errors}  S={row['final_S']:.3g}"
-          f"  loss={row['final_loss']:.4f}", file=out)
-  _timing.write_json(args.json, result)
-  return result
+  settings = {"steps": args.steps, "seeds": args.seeds, "inner": f"optax.adam({LR})"}
+  return _timing.finish("misorder", args, settings, {"rows": measure(args.steps, args.seeds)},
+                        print_table)
 
 
 if __name__ == "__main__":

@@ -24,9 +24,8 @@ evaluation callback is replaced by a no-op so that only training is timed. Its
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import sys
+import importlib.util
 
 import gymnax
 import jax
@@ -136,10 +135,8 @@ def measure(trains: dict, seeds: int, env_steps_per_seed: int, rounds: int, warm
   return rows, timings
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-  parser = argparse.ArgumentParser(
-      prog="python -m benchmarks.ppo", description=__doc__,
-      formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(argv=None):
+  parser = _timing.parser("ppo", __doc__, rounds=5, warmup=1)
   parser.add_argument("--steps", type=_timing.count(512), default=500_000,
                       help="env steps per seed for the throughput runs (default: 5e5)")
   parser.add_argument("--vmapped-seeds", type=_timing.count(1), default=4,
@@ -148,16 +145,19 @@ def parse_args(argv=None) -> argparse.Namespace:
                       help="env steps per seed for the seed-scaling runs (default: 2.5e4)")
   parser.add_argument("--seeds", type=_timing.count(1), nargs="+", default=[1, 4, 16, 64],
                       help="seed counts of the scaling runs (default: 1 4 16 64)")
-  parser.add_argument("--rounds", type=_timing.count(1), default=5,
-                      help="measured rounds of the one-seed run (default: 5)")
   parser.add_argument("--vmapped-rounds", type=_timing.count(1), default=3,
-                      help="measured rounds of the vmapped and scaling runs (default: 3)")
-  parser.add_argument("--warmup", type=_timing.count(1), default=1,
-                      help="discarded rounds per run (default: 1)")
+                      help="measured rounds of the vmapped and scaling runs, in place of"
+                           " --rounds (default: 3)")
+  return parse_with_rejax(parser, argv)
+
+
+def parse_with_rejax(parser, argv):
+  """Adds ``--no-rejax`` and parses; rejax missing and not left out is a bad command line."""
   parser.add_argument("--no-rejax", action="store_true", help="leave rejax out")
-  parser.add_argument("--json", metavar="PATH",
-                      help="also write the results as JSON to PATH ('-' for stdout)")
-  return parser.parse_args(argv)
+  args = parser.parse_args(argv)
+  if not args.no_rejax and importlib.util.find_spec("rejax") is None:
+    parser.error("rejax is not installed: pip install rejax==0.1.3, or pass --no-rejax")
+  return args
 
 
 def print_table(result: dict, file) -> None:
@@ -179,13 +179,13 @@ def print_table(result: dict, file) -> None:
           file=file)
 
 
-def _ratios(timings: dict) -> dict:
+def ratios(timings: dict) -> dict:
   """Throughput ratios, as medians of per-round time ratios (see ``_timing.ratio``)."""
-  ratios = {"trac_overhead": _timing.ratio(timings["trac"], timings["adam"]) - 1}
+  out = {"trac_overhead": _timing.ratio(timings["trac"], timings["adam"]) - 1}
   if "rejax" in timings:
-    ratios["trac_over_rejax"] = _timing.ratio(timings["rejax"], timings["trac"])
-    ratios["adam_over_rejax"] = _timing.ratio(timings["rejax"], timings["adam"])
-  return ratios
+    out["trac_over_rejax"] = _timing.ratio(timings["rejax"], timings["trac"])
+    out["adam_over_rejax"] = _timing.ratio(timings["rejax"], timings["adam"])
+  return out
 
 
 def main(argv=None) -> dict:
@@ -208,23 +208,17 @@ def main(argv=None) -> dict:
   for row in scaling:
     row["time_over_fewest_seeds"] = row["s_per_call"] / scaling[0]["s_per_call"]
 
-  result = {
-      "benchmark": "ppo",
-      "environment": _timing.environment(("gymnax", "flax", "rejax")),
-      "settings": {"env": "CartPole-v1", "num_envs": setting.preset.ppo.num_envs,
-                   "num_steps": setting.preset.ppo.num_steps,
-                   "num_updates": setting.num_updates,
-                   "rounds": args.rounds, "vmapped_rounds": args.vmapped_rounds,
-                   "warmup": args.warmup},
+  settings = {"env": "CartPole-v1", "num_envs": setting.preset.ppo.num_envs,
+              "num_steps": setting.preset.ppo.num_steps, "num_updates": setting.num_updates,
+              "vmapped_rounds": args.vmapped_rounds}
+  results = {
       "one_seed": {"seeds": 1, "env_steps_per_seed": steps, "rows": one,
-                   "ratios": _ratios(one_timings)},
+                   "ratios": ratios(one_timings)},
       "vmapped": {"seeds": args.vmapped_seeds, "env_steps_per_seed": steps, "rows": vmapped,
-                  "ratios": _ratios(vmapped_timings)},
+                  "ratios": ratios(vmapped_timings)},
       "seed_scaling": {"env_steps_per_seed": scaling_steps, "rows": scaling},
   }
-  print_table(result, sys.stderr if args.json == "-" else sys.stdout)
-  _timing.write_json(args.json, result)
-  return result
+  return _timing.finish("ppo", args, settings, results, print_table, ("gymnax", "flax", "rejax"))
 
 
 if __name__ == "__main__":

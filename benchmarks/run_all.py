@@ -13,7 +13,6 @@ where a backend has no file.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -342,10 +341,8 @@ def rewrite_readme(text: str) -> None:
     f.write(readme[:start] + "\n" + text + "\n" + readme[end:])
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-  parser = argparse.ArgumentParser(
-      prog="python -m benchmarks.run_all", description=__doc__,
-      formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(argv=None):
+  parser = _timing.parser("run_all", __doc__, output=False)
   parser.add_argument("--only", choices=BENCHMARKS, nargs="+", default=list(BENCHMARKS),
                       help="benchmarks to run (default: all)")
   parser.add_argument("--table-only", action="store_true",

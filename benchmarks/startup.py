@@ -28,9 +28,6 @@ a rerun gives the same numbers.
 
 from __future__ import annotations
 
-import argparse
-import sys
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -222,18 +219,17 @@ def fine_tune(seeds=3, pretrain=1000, steps=500, warm=50, shift=0.5):
           "loss_before": float(np.median(np.asarray(start))), "rows": rows}
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-  parser = argparse.ArgumentParser(
-      prog="python -m benchmarks.startup", description=__doc__,
-      formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(argv=None):
+  parser = _timing.parser("startup", __doc__)
   parser.add_argument("--steps", type=_timing.count(10), default=1000,
                       help="optimizer steps per run (default: 1000)")
   parser.add_argument("--seeds", type=_timing.count(1), default=3, help="seeds (default: 3)")
   parser.add_argument("--warm", type=_timing.count(1), default=100,
                       help="steps of the inner alone before TRAC in the warm start (default: 100)")
-  parser.add_argument("--json", metavar="PATH",
-                      help="also write the results as JSON to PATH ('-' for stdout)")
-  return parser.parse_args(argv)
+  args = parser.parse_args(argv)
+  if args.warm >= args.steps:
+    parser.error(f"--warm {args.warm} leaves no steps of TRAC in --steps {args.steps}")
+  return args
 
 
 def _fmt(x):
@@ -261,21 +257,17 @@ def print_table(result: dict, file) -> None:
 
 def main(argv=None) -> dict:
   args = parse_args(argv)
-  result = {
-      "benchmark": "startup",
-      "environment": _timing.environment(),
-      "settings": {"steps": args.steps, "seeds": args.seeds, "warm": args.warm,
-                   "lrs": LRS, "s_prevs": S_PREVS, "batch": BATCH, "sizes": SIZES,
-                   "inners": {"adam": "optax.adam(lr)",
-                              "adamw": "optax.adamw(lr, weight_decay=1e-2)",
-                              "sgd": "optax.sgd(lr, momentum=0.9)"}},
+  settings = {"steps": args.steps, "seeds": args.seeds, "warm": args.warm,
+              "lrs": LRS, "s_prevs": S_PREVS, "batch": BATCH, "sizes": SIZES,
+              "inners": {"adam": "optax.adam(lr)",
+                         "adamw": "optax.adamw(lr, weight_decay=1e-2)",
+                         "sgd": "optax.sgd(lr, momentum=0.9)"}}
+  results = {
       "grid": [row for name in INNERS for row in grid(name, seeds=args.seeds, steps=args.steps)],
       "warm_start": warm_starts("adam", seeds=args.seeds, steps=args.steps, warm=args.warm),
       "fine_tune": fine_tune(seeds=args.seeds, pretrain=args.steps),
   }
-  print_table(result, sys.stderr if args.json == "-" else sys.stdout)
-  _timing.write_json(args.json, result)
-  return result
+  return _timing.finish("startup", args, settings, results, print_table)
 
 
 if __name__ == "__main__":

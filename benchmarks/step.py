@@ -30,7 +30,6 @@ import importlib.util
 import math
 import os
 import re
-import sys
 
 import jax
 import jax.numpy as jnp
@@ -72,10 +71,8 @@ def tree_bytes(tree) -> int:
 
 def load_baseline(directory: str):
   """The ``trac`` of another version: ``directory/_trac.py`` (it imports this erfi)."""
-  path = os.path.join(directory, "_trac.py")
-  if not os.path.exists(path):
-    raise SystemExit(f"step: --baseline {directory}: no _trac.py there")
-  spec = importlib.util.spec_from_file_location("trac_optax_baseline", path)
+  spec = importlib.util.spec_from_file_location("trac_optax_baseline",
+                                                os.path.join(directory, "_trac.py"))
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
   return module.trac
@@ -190,34 +187,23 @@ def measure_size(n: int, rounds: int, warmup: int, tree: str = "mlp", baseline=N
   }
 
 
-def _size(text: str) -> int:
-  try:
-    value = float(text)
-  except ValueError:
-    raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-  if not (math.isfinite(value) and 1e3 <= value <= 1e9):
-    raise argparse.ArgumentTypeError(f"size must lie in [1e3, 1e9], got {text}")
-  return int(value)
+def _baseline_dir(text: str) -> str:
+  if not os.path.isfile(os.path.join(text, "_trac.py")):
+    raise argparse.ArgumentTypeError(f"no _trac.py in {text}")
+  return text
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-  parser = argparse.ArgumentParser(
-      prog="python -m benchmarks.step", description=__doc__,
-      formatter_class=argparse.RawDescriptionHelpFormatter)
-  parser.add_argument("--sizes", type=_size, nargs="+", default=[10**5, 10**6, 10**7],
+def parse_args(argv=None):
+  parser = _timing.parser("step", __doc__, rounds=40, warmup=3)
+  parser.add_argument("--sizes", type=_timing.count(10**3, 10**9), nargs="+",
+                      default=[10**5, 10**6, 10**7],
                       help="approximate parameter counts (default: 1e5 1e6 1e7)")
   parser.add_argument("--tree", choices=sorted(TREES), default="mlp",
                       help="parameter tree: a 256-w-w-w-16 MLP, or a single square matrix"
                            " (default: mlp)")
-  parser.add_argument("--rounds", type=_timing.count(1), default=40,
-                      help="measured rounds per size (default: 40)")
-  parser.add_argument("--warmup", type=_timing.count(1), default=3,
-                      help="discarded rounds per size (default: 3)")
-  parser.add_argument("--baseline", metavar="DIR",
+  parser.add_argument("--baseline", metavar="DIR", type=_baseline_dir,
                       help="also time trac(adam) from DIR/_trac.py (another version's"
                            " trac_optax folder) as 'baseline'")
-  parser.add_argument("--json", metavar="PATH",
-                      help="also write the results as JSON to PATH ('-' for stdout)")
   return parser.parse_args(argv)
 
 
@@ -255,17 +241,10 @@ def print_table(result: dict, file) -> None:
 def main(argv=None) -> dict:
   args = parse_args(argv)
   baseline = None if args.baseline is None else load_baseline(args.baseline)
-  result = {
-      "benchmark": "step",
-      "environment": _timing.environment(("trac-optimizer",)),
-      "settings": {"sizes": args.sizes, "tree": args.tree, "rounds": args.rounds,
-                   "warmup": args.warmup, "baseline": args.baseline},
-      "sizes": [measure_size(n, args.rounds, args.warmup, args.tree, baseline)
-                for n in args.sizes],
-  }
-  print_table(result, sys.stderr if args.json == "-" else sys.stdout)
-  _timing.write_json(args.json, result)
-  return result
+  settings = {"sizes": args.sizes, "tree": args.tree, "baseline": args.baseline}
+  sizes = [measure_size(n, args.rounds, args.warmup, args.tree, baseline) for n in args.sizes]
+  return _timing.finish("step", args, settings, {"sizes": sizes}, print_table,
+                        ("trac-optimizer",))
 
 
 if __name__ == "__main__":
