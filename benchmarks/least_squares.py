@@ -6,13 +6,14 @@ its PyTorch code, trac-optimizer==0.0.2) from the same start. The reference
 rebuilds Delta = (theta - theta_ref) / (S + eps) from the float32 weights; while
 S |Delta| is below their spacing the rebuilt Delta is 0 and TRAC never moves.
 
-    python -m benchmarks.least_squares [--steps 3000] [--seeds 10] [--json out.json]
+    python -m benchmarks.least_squares [--steps 3000] [--seeds 10] [--json PATH]
+
+Prints each seed's final losses and, per optimizer, the seeds where it never moved
+(as in benchmarks/results/cpu/least_squares.txt).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 import tempfile
@@ -23,8 +24,10 @@ import numpy as np
 import optax
 
 import trac_optax
+from benchmarks import _timing
 
 N_WEIGHTS, N_ROWS, LR = 256, 512, 1e-3
+NAMES = ("adam", "trac_optax.trac(adam)", "reference JAX", "reference PyTorch")
 
 
 def problem(seed: int = 0):
@@ -73,43 +76,57 @@ def run_torch_reference(A, b, w0, steps):
   return np.array(losses)
 
 
-def main(argv=None) -> int:
-  parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-  parser.add_argument("--steps", type=int, default=3000, help="optimizer steps (default 3000)")
-  parser.add_argument("--seeds", type=int, default=10, help="problems drawn, seeds 0..N-1 (default 10)")
-  parser.add_argument("--json", help="also write the results to this JSON file")
-  args = parser.parse_args(argv)
-  if args.steps < 1 or args.seeds < 1:
-    parser.error("--steps and --seeds must be >= 1")
+def parse_args(argv=None):
+  parser = _timing.parser("least_squares", __doc__)
+  parser.add_argument("--steps", type=_timing.count(1), default=3000,
+                      help="optimizer steps (default: 3000)")
+  parser.add_argument("--seeds", type=_timing.count(1), default=10,
+                      help="problems drawn, seeds 0..N-1 (default: 10)")
+  return parser.parse_args(argv)
 
+
+def run_seed(seed: int, steps: int) -> dict:
+  """Each optimizer from the same start: the loss before and after, and trac's S."""
   from trac_optimizer.experimental.jax.trac import start_trac
 
-  names = ["adam", "trac_optax.trac(adam)", "reference JAX", "reference PyTorch"]
-  rows = []
-  print(f"least squares, {N_WEIGHTS} weights ~ N(0,1), adam({LR}): loss at t=0 -> t={args.steps}")
-  print(f"{'seed':>4s} {'min|w0|':>9s} {'t=0':>9s}" + "".join(f"{n:>23s}" for n in names))
-  for seed in range(args.seeds):
-    A, b, w0 = problem(seed)
-    adam, _ = run_optax(optax.adam(LR), A, b, w0, args.steps)
-    ours, state = run_optax(trac_optax.trac(optax.adam(LR)), A, b, w0, args.steps)
-    ref_jax, _ = run_optax(start_trac(optax.adam(LR)), A, b, w0, args.steps)
-    ref_torch = run_torch_reference(A, b, w0, args.steps)
-    curves = (adam, ours, ref_jax, ref_torch)
-    final = [float(c[-1]) for c in curves]
-    rows.append({"seed": seed, "min_abs_w0": float(np.abs(w0).min()),
-                 "initial": dict(zip(names, (float(c[0]) for c in curves))),
-                 "final": dict(zip(names, final)), "trac_scale": float(trac_optax.get_scale(state))})
-    print(f"{seed:4d} {np.abs(w0).min():9.2e} {adam[0]:9.4g}" + "".join(f"{v:23.4g}" for v in final))
+  A, b, w0 = problem(seed)
+  adam, _ = run_optax(optax.adam(LR), A, b, w0, steps)
+  ours, state = run_optax(trac_optax.trac(optax.adam(LR)), A, b, w0, steps)
+  ref_jax, _ = run_optax(start_trac(optax.adam(LR)), A, b, w0, steps)
+  ref_torch = run_torch_reference(A, b, w0, steps)
+  curves = (adam, ours, ref_jax, ref_torch)
+  return {"seed": seed, "min_abs_w0": float(np.abs(w0).min()),
+          "initial": dict(zip(NAMES, (float(c[0]) for c in curves))),
+          "final": dict(zip(NAMES, (float(c[-1]) for c in curves))),
+          "trac_scale": float(trac_optax.get_scale(state))}
 
-  for name in names:
+
+def print_table(result: dict, file) -> None:
+  rows = result["rows"]
+  print(f"least squares, {N_WEIGHTS} weights ~ N(0,1), adam({LR}): loss at t=0 -> "
+        f"t={result['settings']['steps']}", file=file)
+  print(f"{'seed':>4s} {'min|w0|':>9s} {'t=0':>9s}" + "".join(f"{n:>23s}" for n in NAMES),
+        file=file)
+  for row in rows:
+    print(f"{row['seed']:4d} {row['min_abs_w0']:9.2e} {row['initial']['adam']:9.4g}"
+          + "".join(f"{row['final'][n]:23.4g}" for n in NAMES), file=file)
+  for name in NAMES:
     stuck = sum(r["final"][name] == r["initial"][name] for r in rows)
     halved = sum(r["final"][name] <= 0.5 * r["initial"][name] for r in rows)
-    print(f"{name:24s} never moved in {stuck}/{len(rows)} seeds, halved the loss in {halved}/{len(rows)}")
-  if args.json:
-    with open(args.json, "w") as f:
-      json.dump({"steps": args.steps, "lr": LR, "weights": N_WEIGHTS, "rows": rows}, f, indent=1)
-  return 0
+    print(f"{name:24s} never moved in {stuck}/{len(rows)} seeds, halved the loss in"
+          f" {halved}/{len(rows)}", file=file)
+
+
+def main(argv=None) -> dict:
+  args = parse_args(argv)
+  rows = []
+  for seed in range(args.seeds):
+    print(f"seed {seed}...", file=sys.stderr, flush=True)
+    rows.append(run_seed(seed, args.steps))
+  settings = {"steps": args.steps, "seeds": args.seeds, "lr": LR, "weights": N_WEIGHTS}
+  return _timing.finish("least_squares", args, settings, {"rows": rows}, print_table,
+                        ("trac-optimizer", "torch"))
 
 
 if __name__ == "__main__":
-  sys.exit(main())
+  main()
