@@ -1,0 +1,94 @@
+"""The benchmarks' command lines: shared flags, one-line errors, where the results go."""
+
+import importlib
+import json
+
+import jax
+import pytest
+
+from benchmarks import _timing
+
+# Each benchmark with a bad value of one of its own flags.
+OWN_FLAG = {
+    "anchor": ["--params", "1"],
+    "erfi": ["--dtypes", "float16"],
+    "least_squares": ["--steps", "many"],
+    "minatar": ["--games", "Pong"],
+    "misorder": ["--seeds", "0"],
+    "network_choice": ["--lrs", "-1e-3"],
+    "ppo": ["--seeds", "1", "0.5"],
+    "startup": ["--steps", "10", "--warm", "10"],
+    "step": ["--sizes", "1e10"],
+    "run_all": ["--only", "nope"],
+}
+TIMED = ("erfi", "minatar", "ppo", "step")  # the ones with --rounds and --warmup
+WRITERS = sorted(set(OWN_FLAG) - {"run_all"})  # the ones with --json
+
+
+def _fails_in_one_line(name, argv, capsys):
+  module = importlib.import_module(f"benchmarks.{name}")
+  with pytest.raises(SystemExit) as exit_info:
+    module.main(argv)
+  out, err = capsys.readouterr()
+  assert exit_info.value.code == 2
+  assert out == ""
+  assert err.startswith(f"python -m benchmarks.{name}: error: ") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("name", sorted(OWN_FLAG))
+def test_a_bad_value_of_its_own_flags_is_one_line_and_exit_2(name, capsys):
+  _fails_in_one_line(name, OWN_FLAG[name], capsys)
+
+
+@pytest.mark.parametrize("name", TIMED)
+@pytest.mark.parametrize("argv", [["--rounds", "0"], ["--warmup", "-1"], ["--rounds", "2.5"]])
+def test_bad_rounds_and_warmup_are_one_line_and_exit_2(name, argv, capsys):
+  _fails_in_one_line(name, argv, capsys)
+
+
+@pytest.mark.parametrize("name", WRITERS)
+def test_a_json_path_that_cannot_be_written_is_refused_before_running(name, tmp_path, capsys):
+  a_file = tmp_path / "taken"
+  a_file.write_text("")
+  _fails_in_one_line(name, ["--json", str(a_file / "result.json")], capsys)
+  _fails_in_one_line(name, ["--json", str(tmp_path)], capsys)
+
+
+@pytest.mark.parametrize("name", sorted(OWN_FLAG))
+def test_help_names_the_module(name, capsys):
+  module = importlib.import_module(f"benchmarks.{name}")
+  with pytest.raises(SystemExit) as exit_info:
+    module.main(["--help"])
+  assert exit_info.value.code == 0
+  assert capsys.readouterr().out.startswith(f"usage: python -m benchmarks.{name}")
+
+
+def test_count_takes_whole_numbers_in_range():
+  assert _timing.count(1)("5e5") == 500_000
+  assert _timing.count(1000, 10**9)("1e9") == 10**9
+  for bad in ("0", "1.5", "nan", "inf", "x"):
+    with pytest.raises(Exception, match="whole number|not a number"):
+      _timing.count(1)(bad)
+  with pytest.raises(Exception, match=r"in \[1000, 1e\+09\]"):
+    _timing.count(1000, 10**9)("2e9")
+
+
+def test_a_tiny_run_writes_its_result_where_results_belong(tmp_path, monkeypatch, capsys):
+  """`--json` without a path: results/<backend>/<name>.json, in the committed files' format."""
+  from benchmarks import anchor
+
+  with open(_timing.result_path("anchor", "cpu")) as f:
+    committed = json.load(f)
+  monkeypatch.setattr(_timing, "RESULTS_DIR", str(tmp_path))
+  returned = anchor.main(["--steps", "2", "--params", "2", "--json"])
+  path = tmp_path / jax.default_backend() / "anchor.json"
+  written = json.loads(path.read_text())
+  assert written == json.loads(json.dumps(_timing.json_safe(returned)))
+  assert list(written) == list(committed) == ["benchmark", "environment", "settings", "cases"]
+  assert written["benchmark"] == "anchor"
+  assert set(written["environment"]) == set(committed["environment"])
+  assert set(written["settings"]) == set(committed["settings"])
+  assert written["settings"]["steps"] == 2 and written["settings"]["params"] == 2
+  assert [set(case) for case in written["cases"]] == [set(case) for case in committed["cases"]]
+  assert list(written["cases"][0]["at_step"]) == ["2"]
+  assert capsys.readouterr().out.startswith("anchor error")  # the table, on stdout
