@@ -1,34 +1,30 @@
-"""A lifelong grid (methods x settings x seeds) in one jitted call, sharded over devices.
+"""A lifelong grid (methods x settings x seeds): every run the same computation on any device.
 
-Every run of the grid is one `train(rng, hparams)` of `examples.ppo`. For each
-method, the runs (seed x setting, seed-major) form one flat run axis that is
-`vmap`ped; the methods, whose optimizer states differ, are traced side by side
-into the same program. With several devices the run axis of every method is
-padded to a multiple of the device count and placed on a one-axis mesh
-("runs"), so XLA splits the grid over the devices; the padding is dropped from
-the outputs. Seed i gets the same key (the same initial network, shifts and
-environment randomness) under every method and setting, whatever the split, so
-comparisons are paired and results do not depend on the number of devices.
-
-Across hosts (`jax.distributed.initialize()` first), the mesh spans every
-process's devices; each process builds the same inputs, and `run_grid` gathers
-the outputs so that every process returns the whole grid.
+Every run of the grid is one PPO run of `examples.ppo` (its `Program`: init, and
+advance through a stretch of updates). For each method the runs (seed x setting,
+seed-major) are cut into chunks of `chunk_size` runs and the updates into
+segments, and `examples.runner` runs chunk by chunk, segment by segment, over
+the devices (and hosts) JAX sees, saving after every segment when asked. Seed i
+gets the same key (the same initial network, shifts and environment randomness)
+under every method and setting, and every run goes through the same compiled
+computation whatever the number of devices, so comparisons are paired and a
+run's numbers do not change when devices are added, or when a grid is
+interrupted and resumed.
 """
 
 import dataclasses
-import math
-import time
-import sys
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from examples import runner
 from examples.methods import Method
 from examples.ppo import PPOConfig, make_train
 from examples.tasks import Schedule, TaskSet
+
+CHUNK_SIZE = 16  # runs per compiled call; fixed, so results do not depend on the devices
 
 
 @dataclasses.dataclass
@@ -40,8 +36,8 @@ class Grid:
     configs: {method name: the settings, in the order of the settings axis}.
     devices: how many devices the grid was split over.
     runs: {method name: number of runs (seeds x settings), padding excluded}.
-    layout: {method name: runs held by each device, padding included}, e.g.
-      [2, 2, 2] for 5 runs on 3 devices; [runs] on one device.
+    layout: {method name: runs per chunk and chunks, e.g. [16, 16, 16] for 40 runs
+      in chunks of 16 (the last padded)}; empty for a grid loaded from disk.
   """
 
   metrics: dict[str, dict[str, np.ndarray]]
@@ -51,41 +47,17 @@ class Grid:
   layout: dict[str, list[int]] = dataclasses.field(default_factory=dict)
 
 
-class Progress:
-  """Host-side progress line for one method, fed by `jax.debug.callback`.
-
-  With several devices each device may report the same update; only the first
-  report of an update is printed.
-  """
-
-  def __init__(self, label: str, num_updates: int, task_names: Sequence[str]):
-    self.label, self.num_updates, self.task_names = label, num_updates, task_names
-    self.start, self.last = None, -1
-
-  def __call__(self, update_index, task):
-    update_index, task = int(update_index), int(task)
-    if update_index == self.last:
-      return
-    self.last = update_index
-    now = time.perf_counter()
-    if self.start is None or update_index == 0:
-      self.start = now
-    done = update_index / self.num_updates
-    eta = f", ~{(now - self.start) * (1 - done) / done:.0f}s left" if done > 0 else ""
-    print(f"  {self.label:>12.12}: update {update_index:>5}/{self.num_updates}, "
-          f"{self.task_names[task]}, {now - self.start:.0f}s{eta}", file=sys.stderr, flush=True)
-
-
 def seed_key_array(seed: int, num_seeds: int) -> jax.Array:
   """The keys of seeds 0..num_seeds-1: seed i's is `fold_in(key(seed), i)`."""
   base = jax.random.key(seed)
   return jax.vmap(lambda i: jax.random.fold_in(base, i))(jnp.arange(num_seeds))
 
 
-def device_mesh(num_devices: Optional[int] = None) -> Optional[Mesh]:
-  """A one-axis mesh "runs" over the first `num_devices` devices (default: all).
+def select_devices(num_devices: Optional[int] = None) -> list:
+  """The first `num_devices` devices JAX sees, on every host (default: all).
 
-  Returns None for one device: the grid then runs as a plain `jit`.
+  Raises:
+    ValueError: fewer than 1 or more than JAX sees.
   """
   devices = jax.devices()
   if num_devices is not None:
@@ -93,7 +65,45 @@ def device_mesh(num_devices: Optional[int] = None) -> Optional[Mesh]:
       raise ValueError(f"--devices must be between 1 and {len(devices)} (the devices "
                        f"JAX sees), got {num_devices}")
     devices = devices[:num_devices]
-  return Mesh(np.asarray(devices), ("runs",)) if len(devices) > 1 else None
+  return devices
+
+
+def method_runs(method: Method, lrs: Sequence[float], seed_keys: jax.Array
+                ) -> tuple[list[dict], runner.Runs]:
+  """A method's settings and its runs (seed-major: run r is seed r // settings, setting
+  r % settings), each with its seed's key and its setting's hyperparameters."""
+  settings = method.configs(lrs)
+  run_seed, run_setting = np.divmod(np.arange(len(seed_keys) * len(settings)), len(settings))
+  hparams = {name: np.asarray([settings[s][name] for s in run_setting], np.float32)
+             for name in settings[0]}
+  keys = seed_keys[run_seed]
+  if method.needs_key:  # a key of the run's own, the same for every setting of a seed
+    hparams["key"] = jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys)
+  return settings, runner.Runs(keys, hparams)
+
+
+def run_methods(programs: dict[str, runner.Program], methods: Sequence[Method],
+                lrs: Sequence[float], num_seeds: int, seed: int, *,
+                chunk_size: int = CHUNK_SIZE, segment_steps: Optional[int] = None,
+                devices: Optional[Sequence] = None, checkpoints: Optional[str] = None,
+                resume: bool = False, on_segment: Optional[Callable] = None) -> Grid:
+  """Runs every method's program over its settings x seeds (see `examples.runner`).
+
+  Returns:
+    A `Grid` whose metrics are [seeds, settings, steps].
+  """
+  seed_keys = seed_key_array(seed, num_seeds)
+  configs, runs = {}, {}
+  for method in methods:
+    configs[method.name], runs[method.name] = method_runs(method, lrs, seed_keys)
+  steps = next(iter(programs.values())).num_steps
+  out, layout = runner.run_programs(
+      programs, runs, chunk_size=chunk_size, segment_steps=segment_steps or steps,
+      devices=devices, checkpoints=checkpoints, resume=resume, on_segment=on_segment)
+  metrics = {name: {key: value.reshape(num_seeds, len(configs[name]), -1)
+                    for key, value in out[name].items()} for name in out}
+  return Grid(metrics, configs, layout.devices, {n: r.count for n, r in runs.items()},
+              {n: [layout.chunk_size[n]] * layout.chunks[n] for n in out})
 
 
 def run_grid(
@@ -105,10 +115,15 @@ def run_grid(
     lrs: Sequence[float],
     num_seeds: int,
     seed: int = 0,
-    progress: bool = True,
-    mesh: Optional[Mesh] = None,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    segment_updates: Optional[int] = None,
+    devices: Optional[Sequence] = None,
+    checkpoints: Optional[str] = None,
+    resume: bool = False,
+    on_segment: Optional[Callable] = None,
 ) -> Grid:
-  """Trains every method x setting x seed through `schedule` in one jitted call.
+  """Trains every method x setting x seed through `schedule`.
 
   Args:
     tasks, schedule, config, network: as for `examples.ppo.make_train`.
@@ -117,88 +132,19 @@ def run_grid(
     num_seeds: seeds per method and setting.
     seed: base random seed; seed i's key is `fold_in(key(seed), i)`, the same
       whatever the number of seeds, methods, settings or devices.
-    progress: print a progress line every `config.progress_every` updates.
-    mesh: a `device_mesh`, or None for one device.
+    chunk_size: runs per compiled call (see `examples.runner`).
+    segment_updates: updates between two checkpoints and progress lines
+      (default: the whole run in one segment).
+    devices: the devices to use (default: all, see `select_devices`).
+    checkpoints: folder to save to after every segment (None: no saving).
+    resume: continue from the checkpoint in `checkpoints`.
+    on_segment: see `examples.runner.run_programs`.
 
   Returns:
     A `Grid`.
   """
-  return GridProgram(tasks, schedule, config, network, methods, lrs, num_seeds, seed, progress,
-                     mesh).run()
-
-
-class GridProgram:
-  """A grid's jitted program and its inputs (already placed on the mesh): `run_grid` in two steps.
-
-  `run()` calls the program and returns the `Grid`; `call()` only calls it and
-  blocks, for timing (the first call compiles). Arguments as for `run_grid`.
-  """
-
-  def __init__(self, tasks: TaskSet, schedule: Schedule, config: PPOConfig, network,
-               methods: Sequence[Method], lrs: Sequence[float], num_seeds: int, seed: int = 0,
-               progress: bool = True, mesh: Optional[Mesh] = None):
-    seed_keys = seed_key_array(seed, num_seeds)
-    self.num_seeds = num_seeds
-    self.num_devices = 1 if mesh is None else mesh.size
-    trains, inputs, self.configs, self.runs = {}, {}, {}, {}
-    for method in methods:
-      settings = method.configs(lrs)
-      on_progress = (Progress(method.label, schedule.num_updates, tasks.task_names)
-                     if progress and config.progress_every > 0 else None)
-      trains[method.name] = make_train(config, tasks, network, method.make, schedule,
-                                       reset_at_switch=method.reset_at_switch,
-                                       on_progress=on_progress)
-      num_runs = num_seeds * len(settings)
-      padded = math.ceil(num_runs / self.num_devices) * self.num_devices
-      # Run r is seed r // settings, setting r % settings; the padding repeats the last run.
-      run = np.minimum(np.arange(padded), num_runs - 1)
-      run_seed, run_setting = run // len(settings), run % len(settings)
-      hparams = {name: np.asarray([settings[s][name] for s in run_setting], np.float32)
-                 for name in settings[0]}
-      keys = seed_keys[run_seed]
-      if method.needs_key:  # a key of the run's own, the same for every setting of a seed
-        hparams["key"] = jax.vmap(lambda k: jax.random.fold_in(k, 1))(keys)
-      inputs[method.name] = (keys, hparams)
-      self.configs[method.name], self.runs[method.name] = settings, num_runs
-
-    def grid(inputs):
-      return {name: jax.vmap(train)(*inputs[name])["metrics"] for name, train in trains.items()}
-
-    if mesh is None:
-      self.program, self.inputs = jax.jit(grid), inputs
-    else:
-      sharding = NamedSharding(mesh, PartitionSpec("runs"))
-      self.program = jax.jit(grid, out_shardings=sharding)
-      self.inputs = jax.tree.map(lambda x: _place(x, sharding), inputs)
-
-  def call(self) -> dict:
-    return jax.block_until_ready(self.program(self.inputs))
-
-  def run(self) -> Grid:
-    out = self.call()
-    metrics, layout = {}, {}
-    for name, settings in self.configs.items():
-      metrics[name] = {
-          key: _gather(value)[:self.runs[name]].reshape(self.num_seeds, len(settings), -1)
-          for key, value in out[name].items()}
-      first = next(iter(out[name].values()))
-      layout[name] = [shard.data.shape[0] for shard in sorted(
-          first.addressable_shards, key=lambda shard: shard.device.id)]
-    return Grid(metrics, self.configs, self.num_devices, self.runs, layout)
-
-
-def _place(x, sharding: NamedSharding) -> jax.Array:
-  """A global array from host data that every process holds in full."""
-  if jax.dtypes.issubdtype(getattr(x, "dtype", None), jax.dtypes.prng_key):
-    data = jax.random.key_data(x)
-    return jax.random.wrap_key_data(_place(np.asarray(data), sharding))
-  x = np.asarray(x)
-  return jax.make_array_from_callback(x.shape, sharding, lambda index: x[index])
-
-
-def _gather(x: jax.Array) -> np.ndarray:
-  """The whole array on this host (all processes' shards when running on several)."""
-  if jax.process_count() > 1 and not x.is_fully_addressable:
-    from jax.experimental import multihost_utils
-    return np.asarray(multihost_utils.process_allgather(x, tiled=True))
-  return np.asarray(x)
+  programs = {m.name: make_train(config, tasks, network, m.make, schedule,
+                                 reset_at_switch=m.reset_at_switch).program for m in methods}
+  return run_methods(programs, methods, lrs, num_seeds, seed, chunk_size=chunk_size,
+                     segment_steps=segment_updates, devices=devices, checkpoints=checkpoints,
+                     resume=resume, on_segment=on_segment)

@@ -14,11 +14,11 @@ The lifelong schedule plugs in from outside: PPO reads the task of each update
 from the `Schedule` and hands it to the `TaskSet` (see `examples.tasks`).
 
 The file reads top to bottom in the order the data flows: config, rollout,
-advantages, loss, update, diagnostics.
+advantages, loss, update, logging (the diagnostics: `examples.plasticity`).
 """
 
 import dataclasses
-from typing import Any, Callable, NamedTuple, Optional, Union
+from typing import Callable, NamedTuple, Optional, Union
 
 import flax.linen as nn
 import jax
@@ -27,11 +27,10 @@ import numpy as np
 import optax
 import rlax
 
-import trac_optax
-from examples.networks import dormant_fraction
+from examples import plasticity
+from examples.runner import Program
 from examples.tasks import Schedule, TaskSet
 
-DORMANT_THRESHOLDS = (0.0, 0.1)  # ReDo's tau; each gives the metric "dormant_<tau>"
 VALUE_TARGETS = ("gae", "returns")
 
 
@@ -162,19 +161,31 @@ def make_train(
       config.num_steps if tasks.time_limit is None
       else -(-config.num_steps // tasks.time_limit))
 
-  def train(rng, hparams=None):
+  def init(rng, hparams=None):
+    """The run's state before its first update: (params, opt_state, env_state, obs, rng,
+    env_params, params_0)."""
     hparams = {} if hparams is None else hparams
     rng, key_tasks, key_net, key_env = jax.random.split(rng, 4)
     env_params = tasks.sample_params(key_tasks)
     # Only the "params" collection: `init` also returns what the network `sow`s.
     params_0 = {"params": network.init(key_net, jnp.zeros((1, *tasks.obs_shape)))["params"]}
-    tx = make_optimizer(**hparams)
-    if config.max_grad_norm is not None:
-      tx = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), tx)
-    opt_state = tx.init(params_0)
+    opt_state = make_tx(hparams).init(params_0)
     first_params = tasks.set_task(env_params, xs[1][0])
     obs, env_state = jax.vmap(tasks.env.reset, in_axes=(0, None))(
         jax.random.split(key_env, config.num_envs), first_params)
+    return (params_0, opt_state, env_state, obs, rng, env_params, params_0)
+
+  def make_tx(hparams):
+    tx = make_optimizer(**hparams)
+    if config.max_grad_norm is not None:
+      tx = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), tx)
+    return tx
+
+  def advance(carry, hparams, xs):
+    """The run through the updates of `xs` (a stretch of the schedule's inputs)."""
+    hparams = {} if hparams is None else hparams
+    *runner, env_params, params_0 = carry
+    tx = make_tx(hparams)
 
     def update(runner, x):
       params, opt_state, env_state, obs, rng = runner
@@ -273,8 +284,8 @@ def make_train(
           "task": task,
           "entropy": entropy.mean(),
           "value_loss": value_loss.mean(),
-          "scale": _trac_scale(opt_state),
-          **diagnostics(network, params, params_0, flat[0][::probe_every]),
+          "scale": plasticity.trac_scale(opt_state),
+          **plasticity.diagnostics(network, params, params_0, flat[0][::probe_every]),
       }
       if on_progress is not None and config.progress_every > 0:
         jax.lax.cond(update_index % config.progress_every == 0,
@@ -282,11 +293,16 @@ def make_train(
                      lambda: None)
       return (params, opt_state, env_state, obs, rng), metrics
 
-    runner = (params_0, opt_state, env_state, obs, rng)
-    (params, opt_state, env_state, *_), metrics = jax.lax.scan(update, runner, xs)
+    runner, metrics = jax.lax.scan(update, tuple(runner), xs)
+    return (*runner, env_params, params_0), metrics
+
+  def train(rng, hparams=None):
+    carry, metrics = advance(init(rng, hparams), hparams, xs)
+    params, opt_state, env_state = carry[:3]
     return {"params": params, "opt_state": opt_state, "env_state": env_state,
             "metrics": metrics}
 
+  train.program = Program(init, advance, xs)
   return train
 
 
@@ -317,39 +333,6 @@ def advantages_and_targets(reward: jax.Array, discount: jax.Array, values: jax.A
 def _flat(x: jax.Array) -> tuple[jax.Array, tuple[int, ...]]:
   """[num_steps, num_envs, ...] -> [num_steps * num_envs, ...], and the two leading sizes."""
   return x.reshape(-1, *x.shape[2:]), x.shape[:2]
-
-
-def diagnostics(network: nn.Module, params: Any, params_0: Any, probe: jax.Array) -> dict:
-  """Plasticity diagnostics of `params` on a batch of observations `probe`.
-
-  Returns:
-    {"dormant_<tau>" for each of `DORMANT_THRESHOLDS`, "param_norm",
-    "distance_from_init"}, float32 scalars.
-  """
-  _, state = network.apply(params, probe, mutable="activations")
-  out = {f"dormant_{tau}": dormant_fraction(state["activations"], tau)
-         for tau in DORMANT_THRESHOLDS}
-  out["param_norm"] = optax.tree.norm(params)
-  out["distance_from_init"] = optax.tree.norm(optax.tree.sub(params, params_0))
-  return out
-
-
-def _is_tuner_state(x) -> bool:
-  """A NamedTuple state with TRAC's per-beta tuner fields (s, sigma, v)."""
-  return isinstance(x, tuple) and {"s", "sigma", "v"} <= set(getattr(x, "_fields", ()))
-
-
-def _trac_scale(opt_state) -> jax.Array:
-  """TRAC's S if the optimizer state holds one TRAC (or one state with TRAC's tuner, as
-  `examples.trac_rebuilt`'s), else NaN (decided at trace time)."""
-  try:
-    return trac_optax.get_scale(opt_state)
-  except ValueError:
-    tuners = [x for x in jax.tree.leaves(opt_state, is_leaf=_is_tuner_state)
-              if _is_tuner_state(x)]
-    if len(tuners) == 1:
-      return jnp.maximum(jnp.sum(tuners[0].s), 0.0)
-    return jnp.array(jnp.nan, jnp.float32)
 
 
 def steps_to_updates(env_steps: int, config: PPOConfig) -> int:

@@ -1,0 +1,365 @@
+"""Runs many independent runs in fixed-size chunks, segment by segment, with checkpoints.
+
+Every experiment here is a set of independent runs (method x setting x seed),
+each a pure function of its key and hyperparameters. A method's run is given as
+a `Program`: `init(key, hparams) -> carry` and
+`advance(carry, hparams, xs) -> (carry, metrics)`, where `xs` are the scan
+inputs of a stretch of the run (one entry per step: an update, a task) and
+`metrics` has one entry per step.
+
+`run_programs` cuts each method's runs into chunks of `chunk_size` runs (the
+last padded by repeating its last run) and the steps into segments of
+`segment_steps`. The unit of work is one chunk for one segment: a call of
+`jax.jit(jax.vmap(advance))` on one device, always of the same shape. Chunks are
+dealt to the devices in turn (chunk u to device u mod D) and dispatched
+asynchronously, so D devices work at once. Because the program each run goes
+through is the same whatever the number of devices or hosts, a run's numbers
+are identical (bitwise) on 1, 2 or 4 devices, on one host or several, and
+whether or not the grid was interrupted and resumed.
+
+After every segment the carries and the metrics so far are saved with orbax
+(when a checkpoint folder is given), so `run_programs(..., resume=True)`
+continues from the last segment saved, to the same numbers as an uninterrupted
+run. Across hosts (after `jax.distributed.initialize()`) each process runs the
+chunks of its own devices; carries are gathered to every process when saved,
+and metrics at the end, so every process returns the whole grid and process 0
+writes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import time
+import weakref
+from typing import Any, Callable, Optional, Sequence
+
+import jax
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Program:
+  """One method's run as two pure functions and the inputs of its steps.
+
+  Attributes:
+    init: `(key, hparams) -> carry`, the run's state before its first step.
+    advance: `(carry, hparams, xs) -> (carry, metrics)`, the run through the
+      steps of `xs` (a pytree whose leaves have a leading step axis); metrics
+      is a dict of arrays with that leading axis.
+    xs: the inputs of all the run's steps (leading axis: the number of steps),
+      the same for every run of the method.
+  """
+
+  init: Callable[[jax.Array, dict], Any]
+  advance: Callable[[Any, dict, Any], tuple[Any, dict]]
+  xs: Any
+
+  @property
+  def num_steps(self) -> int:
+    return int(jax.tree.leaves(self.xs)[0].shape[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class Runs:
+  """The runs of one method: a key and hyperparameters per run (leading axis: runs)."""
+
+  keys: jax.Array  # typed PRNG keys, [runs]
+  hparams: dict  # name -> [runs] array (typed keys allowed, e.g. a run's own key)
+
+  @property
+  def count(self) -> int:
+    return int(self.keys.shape[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+  """How the runs are cut into chunks and the chunks dealt to devices.
+
+  Attributes:
+    chunk_size: {method: runs per chunk}.
+    chunks: {method: number of chunks}.
+    devices: how many devices the chunks are dealt to.
+    processes: how many processes (hosts) share those devices.
+  """
+
+  chunk_size: dict[str, int]
+  chunks: dict[str, int]
+  devices: int
+  processes: int
+
+  def units(self) -> list[tuple[str, int]]:
+    """Every (method, chunk), in the order they are dealt to devices."""
+    return [(name, k) for name, n in self.chunks.items() for k in range(n)]
+
+  def runs_per_device(self) -> list[int]:
+    """Runs (padding included) held by each device."""
+    held = [0] * self.devices
+    for u, (name, _) in enumerate(self.units()):
+      held[u % self.devices] += self.chunk_size[name]
+    return held
+
+
+_COMPILED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _compiled(program: Program) -> tuple[Callable, Callable]:
+  """The program's init and advance, vmapped over a chunk and jitted; one pair per program,
+  so a program run again (a benchmark, a second grid) is not compiled again."""
+  if program.advance not in _COMPILED:
+    _COMPILED[program.advance] = (
+        jax.jit(jax.vmap(program.init)),
+        jax.jit(jax.vmap(program.advance, in_axes=(0, 0, None))))
+  return _COMPILED[program.advance]
+
+
+def segments(num_steps: int, segment_steps: int) -> list[tuple[int, int]]:
+  """[start, stop) of each segment: `segment_steps` steps each, the last maybe shorter."""
+  if segment_steps < 1:
+    raise ValueError(f"segment_steps must be >= 1, got {segment_steps}")
+  return [(a, min(a + segment_steps, num_steps)) for a in range(0, num_steps, segment_steps)]
+
+
+def _pad_index(count: int, chunk_size: int) -> np.ndarray:
+  """Run index of every slot of the chunks; the last chunk's padding repeats the last run."""
+  slots = math.ceil(count / chunk_size) * chunk_size
+  return np.minimum(np.arange(slots), count - 1)
+
+
+def _is_key(x) -> bool:
+  return jax.dtypes.issubdtype(getattr(x, "dtype", None), jax.dtypes.prng_key)
+
+
+def to_host(tree) -> Any:
+  """The tree as numpy arrays (typed PRNG keys as their uint32 key data)."""
+  return jax.tree.map(lambda x: np.asarray(jax.random.key_data(x) if _is_key(x) else x), tree)
+
+
+def from_host(template, tree) -> Any:
+  """Undoes `to_host` for a tree shaped like `template` (arrays or ShapeDtypeStructs)."""
+  return jax.tree.map(
+      lambda t, x: jax.random.wrap_key_data(x) if _is_key(t) else x, template, tree)
+
+
+def _flatten(tree, prefix: str) -> dict[str, np.ndarray]:
+  return {f"{prefix}/{i}": leaf for i, leaf in enumerate(jax.tree.leaves(tree))}
+
+
+def _unflatten(template, flat: dict, prefix: str):
+  leaves = [np.asarray(flat[f"{prefix}/{i}"]) for i in range(len(jax.tree.leaves(template)))]
+  return jax.tree.unflatten(jax.tree.structure(template), leaves)
+
+
+class Checkpoints:
+  """The saved state of an unfinished grid in `folder` (orbax; the last save only).
+
+  What is saved after each segment: every chunk's carry, the metrics of the steps
+  done, and how many segments are done.
+  """
+
+  def __init__(self, folder: str):
+    import orbax.checkpoint as ocp  # only runs that save need it
+    self._ocp = ocp
+    self.folder = os.path.abspath(folder)
+    self.manager = ocp.CheckpointManager(
+        self.folder, options=ocp.CheckpointManagerOptions(max_to_keep=1))
+
+  def latest(self) -> Optional[int]:
+    return self.manager.latest_step()
+
+  def save(self, segments_done: int, state: dict[str, np.ndarray], meta: dict):
+    ocp = self._ocp
+    self.manager.save(segments_done, args=ocp.args.Composite(
+        state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)))
+    self.manager.wait_until_finished()
+
+  def restore(self, segments_done: int) -> tuple[dict[str, np.ndarray], dict]:
+    ocp = self._ocp
+    out = self.manager.restore(segments_done, args=ocp.args.Composite(
+        state=ocp.args.StandardRestore(), meta=ocp.args.JsonRestore()))
+    return dict(out.state), dict(out.meta)
+
+  def close(self):
+    self.manager.close()
+
+
+class _Devices:
+  """The devices chunks are dealt to, and which of them this process may use."""
+
+  def __init__(self, devices: Optional[Sequence[jax.Device]]):
+    self.all = list(jax.devices() if devices is None else devices)
+    self.local = {d.id for d in self.all if d.process_index == jax.process_index()}
+    self.processes = len({d.process_index for d in self.all})
+
+  def of(self, unit: int) -> jax.Device:
+    return self.all[unit % len(self.all)]
+
+  def mine(self, unit: int) -> bool:
+    return self.of(unit).id in self.local
+
+
+def _gather(local: dict[str, np.ndarray], owned: Sequence[str],
+            devices: _Devices) -> dict[str, np.ndarray]:
+  """Every process's `local` arrays merged (each key is owned by the process holding it)."""
+  if devices.processes == 1:
+    return local
+  from jax.experimental import multihost_utils
+  keys = sorted(local)
+  stacked = multihost_utils.process_allgather(
+      {k: np.asarray(local[k]) if k in owned else np.zeros_like(local[k]) for k in keys})
+  mine = np.asarray(multihost_utils.process_allgather(
+      np.asarray([k in owned for k in keys])))  # [processes, keys]
+  return {k: np.asarray(stacked[k])[int(np.argmax(mine[:, i]))] for i, k in enumerate(keys)}
+
+
+def run_programs(
+    programs: dict[str, Program],
+    runs: dict[str, Runs],
+    *,
+    chunk_size: int,
+    segment_steps: int,
+    devices: Optional[Sequence[jax.Device]] = None,
+    checkpoints: Optional[str] = None,
+    resume: bool = False,
+    on_segment: Optional[Callable[[int, int, int, float], None]] = None,
+) -> tuple[dict[str, dict[str, np.ndarray]], Layout]:
+  """Runs every method's runs through every step, in chunks and segments.
+
+  Args:
+    programs: {method: its `Program`}.
+    runs: {method: its `Runs`}.
+    chunk_size: runs per chunk (a method with fewer runs has one chunk of them
+      all). Fixed, never derived from the device count: it decides the compiled
+      computation, so the same chunk size gives the same numbers anywhere.
+    segment_steps: steps between two checkpoints (and progress calls).
+    devices: the devices to deal chunks to (default: every device JAX sees, on
+      every host).
+    checkpoints: a folder to save to after every segment; None: no saving.
+    resume: continue from the last checkpoint in `checkpoints` (which must
+      hold one of this same grid).
+    on_segment: host function `(segments_done, segments, segments_done_at_start,
+      seconds_since_start)` called after every segment (process 0 only).
+
+  Returns:
+    ({method: {metric: array [runs, steps]}}, the `Layout`).
+
+  Raises:
+    ValueError: a bad chunk or segment size, or `resume` without a checkpoint.
+  """
+  if chunk_size < 1:
+    raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+  devs = _Devices(devices)
+  sizes = {name: min(chunk_size, runs[name].count) for name in programs}
+  layout = Layout(sizes, {name: math.ceil(runs[name].count / sizes[name]) for name in programs},
+                  len(devs.all), devs.processes)
+  units = layout.units()
+  num_steps = {p.num_steps for p in programs.values()}
+  if len(num_steps) != 1:
+    raise ValueError(f"every program needs the same number of steps, got {sorted(num_steps)}")
+  bounds = segments(num_steps.pop(), segment_steps)
+
+  inits, advances, chunk_inputs, templates = {}, {}, {}, {}
+  for name, program in programs.items():
+    inits[name], advances[name] = _compiled(program)
+    index = _pad_index(runs[name].count, sizes[name]).reshape(-1, sizes[name])
+    chunk_inputs[name] = [jax.tree.map(lambda x: x[i], (runs[name].keys, runs[name].hparams))
+                          for i in index]
+    templates[name] = jax.eval_shape(inits[name], *chunk_inputs[name][0])
+
+  mine = [u for u in range(len(units)) if devs.mine(u)]
+  store = Checkpoints(checkpoints) if checkpoints is not None else None
+  carries: dict[int, Any] = {}
+  metrics: dict[str, list[dict]] = {name: [] for name in programs}  # per segment: {metric: [slots, steps]}
+  done = 0
+  if resume:
+    if store is None or store.latest() is None:
+      raise ValueError(f"nothing to resume: no checkpoint in {checkpoints}")
+    done = store.latest()
+    state, meta = store.restore(done)
+    if meta["units"] != [list(u) for u in units] or meta["bounds"] != [list(b) for b in bounds]:
+      raise ValueError("the checkpoint is of another grid (its chunks or segments differ)")
+    for u in mine:
+      name, _ = units[u]
+      carries[u] = jax.device_put(
+          from_host(templates[name], _unflatten(templates[name], state, f"carry/{u}")), devs.of(u))
+    for name in programs:
+      prefix = f"metrics/{name}/"
+      saved = {k[len(prefix):]: state[k] for k in state if k.startswith(prefix)}
+      if saved:
+        metrics[name].append(saved)
+  else:
+    for u in mine:
+      name, k = units[u]
+      carries[u] = inits[name](*jax.device_put(chunk_inputs[name][k], devs.of(u)))
+
+  mine_units = {units[u] for u in mine}
+  first, start = done, time.perf_counter()
+  for s in range(done, len(bounds)):
+    a, b = bounds[s]
+    local = {}
+    for u in mine:  # dispatched asynchronously: every device works at once
+      name, k = units[u]
+      xs = jax.device_put(jax.tree.map(lambda x: x[a:b], programs[name].xs), devs.of(u))
+      hparams = jax.device_put(chunk_inputs[name][k][1], devs.of(u))
+      carries[u], out = advances[name](carries[u], hparams, xs)
+      local.update({f"{name}/{k}/{key}": value for key, value in out.items()})
+    local = {key: np.asarray(value) for key, value in local.items()}
+    if devs.processes > 1:  # the other processes' chunks, as zeros of their shape
+      for name, k in set(units) - mine_units:
+        shapes = jax.eval_shape(advances[name], templates[name], chunk_inputs[name][k][1],
+                                jax.tree.map(lambda x: x[a:b], programs[name].xs))[1]
+        local.update({f"{name}/{k}/{key}": np.zeros(x.shape, x.dtype)
+                      for key, x in shapes.items()})
+      local = _gather(local, [key for key in local if _unit_of(key) in mine_units], devs)
+    for name in programs:
+      names = [key.split("/", 2)[2] for key in local if key.startswith(f"{name}/0/")]
+      metrics[name].append({key: np.concatenate([local[f"{name}/{k}/{key}"]
+                                                 for k in range(layout.chunks[name])])
+                            for key in names})
+    if store is not None and s + 1 < len(bounds):
+      _save(store, s + 1, carries, mine_units, units, templates, metrics, bounds, devs)
+    if on_segment is not None and jax.process_index() == 0:
+      on_segment(s + 1, len(bounds), first, time.perf_counter() - start)
+
+  result = {}
+  for name in programs:
+    keys = metrics[name][0].keys()
+    result[name] = {key: np.concatenate([m[key] for m in metrics[name]], axis=1)[:runs[name].count]
+                    for key in keys}
+  if store is not None:
+    store.close()
+  return result, layout
+
+
+def _unit_of(key: str) -> tuple[str, int]:
+  name, k, _ = key.split("/", 2)
+  return name, int(k)
+
+
+def _host_zeros(template) -> Any:
+  """Zeros shaped as `to_host` of a tree shaped like `template`."""
+
+  def zeros(t):
+    if _is_key(t):
+      return np.zeros(jax.eval_shape(jax.random.key_data, t).shape, np.uint32)
+    return np.zeros(t.shape, t.dtype)
+
+  return jax.tree.map(zeros, template)
+
+
+def _save(store: Checkpoints, segments_done: int, carries: dict, mine_units: set,
+          units: Sequence[tuple[str, int]], templates: dict, metrics: dict,
+          bounds: Sequence[tuple[int, int]], devs: _Devices):
+  state = {}
+  for u, (name, k) in enumerate(units):
+    host = to_host(carries[u]) if u in carries else _host_zeros(templates[name])
+    state.update(_flatten(host, f"carry/{u}"))
+  if devs.processes > 1:
+    state = _gather(state, [key for key in state if units[int(key.split("/")[1])] in mine_units],
+                    devs)
+  for name, segs in metrics.items():
+    for key in segs[0]:
+      state[f"metrics/{name}/{key}"] = np.concatenate([m[key] for m in segs], axis=1)
+  store.save(segments_done, state, {"units": [list(u) for u in units],
+                                     "bounds": [list(b) for b in bounds]})
