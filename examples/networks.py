@@ -1,9 +1,9 @@
-"""Actor-critic networks for PPO, and the plasticity diagnostics read from their hidden units.
+"""Actor-critic networks for PPO.
 
 Both networks take a batch of observations `[B, *obs_shape]` and return a
 `distrax.Categorical` policy and the state values `[B]`. Every hidden layer's
 output (after its activation) is recorded with `sow` in the "activations"
-collection, which `dormant_fraction` reads.
+collection, which `examples.plasticity.dormant_fraction` reads.
 
 Initialisation ("he", the default) is variance scaling (He for hidden layers, 0.01
 for the policy head, 1 for the value head), not PureJaxRL's orthogonal one:
@@ -130,31 +130,3 @@ class NetworkSpec:
     return (f"CNN: conv {self.channels}x3x3, dense {self.hidden_size}, {self.activation}, "
             "shared torso")
 
-
-def dormant_fraction(activations: dict, tau: float) -> jax.Array:
-  """The fraction of hidden units that are tau-dormant on a batch (ReDo's score).
-
-  Unit i of a layer has the score s_i = E|h_i| / ((1/H) sum_k E|h_k|), the
-  expectation over the batch (and, for a convolution, over positions: a unit is a
-  channel); it is dormant when s_i <= tau. With tau = 0 that is a unit whose
-  output is exactly 0 on the whole batch (a dead ReLU).
-
-  Args:
-    activations: the "activations" collection of a network's `apply(...,
-      mutable="activations")`: layer name -> tuple of `[B, ..., units]` arrays.
-    tau: the threshold.
-
-  Returns:
-    Dormant units over all units of all layers, a float32 scalar.
-
-  References:
-    Sokar, Agarwal, Castro & Evci, `The Dormant Neuron Phenomenon in Deep
-    Reinforcement Learning <https://arxiv.org/abs/2302.12902>`_, ICML 2023.
-  """
-  dormant, total = 0, 0
-  for (h,) in jax.tree.leaves(activations, is_leaf=lambda x: isinstance(x, tuple)):
-    mean_abs = jnp.mean(jnp.abs(h).reshape(-1, h.shape[-1]), axis=0)
-    score = mean_abs / jnp.maximum(jnp.mean(mean_abs), jnp.finfo(jnp.float32).tiny)
-    dormant = dormant + jnp.sum(score <= tau)
-    total += h.shape[-1]
-  return jnp.asarray(dormant, jnp.float32) / total

@@ -37,8 +37,6 @@ from examples.tasks import Schedule
 
 SCORES = ("updates", "episodes")  # see the module docstring
 BOOTSTRAP_REPS = 2000  # stratified-bootstrap resamples per interval
-DIAGNOSTICS = ("dormant_0.0", "dormant_0.1", "param_norm", "distance_from_init", "entropy",
-               "scale")
 
 
 def mean_se(x: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -10,8 +10,9 @@ import pytest
 
 from examples.grid import run_grid
 from examples.methods import METHODS
-from examples.networks import ConvActorCritic, MLPActorCritic, NetworkSpec, dormant_fraction
-from examples.ppo import PPOConfig, diagnostics, make_train, steps_to_updates
+from examples.networks import ConvActorCritic, MLPActorCritic, NetworkSpec
+from examples.plasticity import diagnostics
+from examples.ppo import PPOConfig, make_train, steps_to_updates
 from examples.presets import PRESETS
 from examples.shifts import shift_tasks
 from examples.tasks import Schedule
@@ -39,16 +40,6 @@ def test_schedule_levels_cycles_and_segments():
       (0, 0, 0, 3), (1, 0, 3, 6), (0, 1, 6, 9), (1, 1, 9, 12)]
   with pytest.raises(ValueError, match="updates_per_task"):
     Schedule((0,), 0)
-
-
-def test_dormant_fraction_is_redos_score():
-  # Layer a: unit means |h| = (0, 1, 2, 3) -> scores (0, 2/3, 4/3, 2). Layer b: (1, 1).
-  a = jnp.array([[0.0, 1.0, -2.0, 3.0], [0.0, -1.0, 2.0, 3.0]])
-  b = jnp.ones((2, 3, 3, 2))  # a convolution: a unit is a channel
-  activations = {"a": (a,), "b": (b,)}
-  assert float(dormant_fraction(activations, 0.0)) == pytest.approx(1 / 6)
-  assert float(dormant_fraction(activations, 0.7)) == pytest.approx(2 / 6)
-  assert float(dormant_fraction({"dead": (jnp.zeros((4, 3)),)}, 0.0)) == 1.0
 
 
 def test_networks_record_every_hidden_layer():
@@ -83,7 +74,7 @@ def test_one_call_trains_every_method_setting_and_seed():
   tasks = shift_tasks("CartPole-v1", "offset", 2)
   methods = [METHODS[name] for name in ("adam", "trac")]
   grid = run_grid(tasks, Schedule.levels(2, 2), config, NetworkSpec("mlp", (8,)).build(2),
-                  methods, [1e-3, 1e-2], num_seeds=3, progress=False)
+                  methods, [1e-3, 1e-2], num_seeds=3)
   assert grid.devices == 1 and grid.runs == {"adam": 6, "trac": 6}
   for name in ("adam", "trac"):
     assert grid.configs[name] == [{"lr": 1e-3}, {"lr": 1e-2}]
