@@ -18,17 +18,19 @@ point).
 
 import argparse
 import os
-import shlex
-import sys
 from typing import Optional, Sequence
 
 import numpy as np
 
-from examples import lifelong, report
+from examples import figures, run_folder, tables
+from examples.cli import Parser, command_line
 from examples.grid import Grid
 from examples.methods import METHODS
 from examples.presets import PRESETS
 from examples.stats import SCORES
+from examples.summary import add_tuning_cost, seed_counts, summarize
+
+PROG = "python -m examples.combine"
 
 # What must agree between the folders for their seeds to be the same runs.
 _SAME = ("tasks", "task_names", "schedule", "ppo", "network", "seed", "shift")
@@ -47,7 +49,7 @@ def merge(folders: Sequence[str]) -> tuple[Grid, list[dict], object, int]:
   Raises:
     ValueError: the folders differ in what `_SAME` lists, or a method appears twice.
   """
-  grids = [lifelong.load(folder) for folder in folders]
+  grids = [run_folder.load(folder) for folder in folders]
   _, first, schedule, steps_per_update = grids[0]
   metrics, configs, runs = {}, {}, {}
   for folder, (grid, saved, _, _) in zip(folders, grids):
@@ -74,7 +76,7 @@ def untuned_setting(summary: dict, name: str, default_lr: float) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-  parser = lifelong._Parser(prog="python -m examples.combine", description=__doc__,
+  parser = Parser(prog=PROG, description=__doc__,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
   parser.add_argument("folders", nargs="+", help="run folders written by examples.lifelong")
   parser.add_argument("--out", required=True, help="output folder")
@@ -88,9 +90,6 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                       help="how a segment's return averages its episodes: over updates (the "
                       "published score, default) or over episodes")
   args = parser.parse_args(argv)
-  for folder in args.folders:
-    if not os.path.isfile(os.path.join(folder, "results.json")):
-      parser.error(f"{folder} has no results.json (not a run folder of examples.lifelong)")
   try:
     grid, every_saved, schedule, steps_per_update = merge(args.folders)
   except ValueError as error:
@@ -100,28 +99,27 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   if unknown:
     parser.error(f"--lr-from-adam: {unknown[0]!r} is in none of the folders")
 
-  summary = report.summarize(grid, saved["task_names"], saved["tasks"], schedule, args.score)
-  report.add_tuning_cost(summary, args.lr_from_adam)
+  summary = summarize(grid, saved["task_names"], saved["tasks"], schedule, args.score)
+  add_tuning_cost(summary, args.lr_from_adam)
   default_lr = args.default_lr or PRESETS[saved["preset"]].lr
   untuned = {name: untuned_setting(summary, name, default_lr) for name in summary["methods"]
              if name in METHODS and METHODS[name].role == "untuned"}
   os.makedirs(args.out, exist_ok=True)
-  command = "python -m examples.combine" + "".join(
-      " " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+  command = command_line(PROG, argv)
   about = {key: saved[key] for key in saved if key not in ("summary", "configs", "command",
                                                             "methods", "lrs", "runs",
                                                             "wall_time_s")}
-  about.update({"seeds": report.seed_counts(s["seeds"] for s in every_saved),
+  about.update({"seeds": seed_counts(s["seeds"] for s in every_saved),
                 "command": command, "folders": list(args.folders),
                 "commands": [s["command"] for s in every_saved],
-                "code": lifelong.code_version(),  # the code that combined them
+                "code": run_folder.code_version(),  # the code that combined them
                 "run_codes": [s["code"] for s in every_saved],
                 "methods": list(grid.metrics), "lr_from_adam": args.lr_from_adam,
                 "untuned": {name: summary["methods"][name]["settings"][j]
                             for name, j in untuned.items()}})
-  lifelong.save(args.out, grid, summary, schedule, steps_per_update, about)
-  report.plot_tuning_cost(os.path.join(args.out, "tuning_cost.png"), summary, untuned)
-  lifelong.print_tables(summary, about["seeds"], None, command)
+  run_folder.save(args.out, grid, summary, schedule, steps_per_update, about)
+  figures.plot_tuning_cost(os.path.join(args.out, "tuning_cost.png"), summary, untuned)
+  print(tables.tables(summary, f"{about['seeds']} seeds; {command}"))
   print(f"\nWrote {args.out}/: {', '.join(sorted(os.listdir(args.out)))}")
   return {"summary": summary, "grid": grid}
 

@@ -13,65 +13,45 @@ by side, and with several devices the runs are split over them. Seed i sees the
 same tasks, initial network and environment randomness under every method and
 setting, so the comparisons are paired.
 
-The run folder gets curves.png (return, or normalised return on game sequences,
-vs env steps, task changes marked), diagnostics.png (dormant units, parameter
-norm, distance from the initial parameters, policy entropy, TRAC's scale),
-sweep.png when several learning rates were given, segments.csv, results.json and
-curves.npz; the tables are printed.
+The run folder (see `examples.run_folder`) says from the start what the run is
+doing; the grid is saved after every segment (`--save-every`, default: each
+level or game visit), so `--resume FOLDER` continues an interrupted run to the
+numbers an uninterrupted one gives. The results: curves.png, diagnostics.png,
+segments.png, sweep.png (several learning rates), segments.csv, tables.md,
+results.json and curves.npz; the tables are printed.
 """
 
 import argparse
-import dataclasses
-import json
-import os
-import re
-import shlex
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 from typing import Optional, Sequence
 
 import jax
 import numpy as np
-import optax
 
-from examples import report
-from examples.grid import Grid, device_mesh, run_grid
-from examples.methods import METHODS
-from examples.ppo import steps_to_updates
+from examples import experiment
+from examples.cli import Parser, add_run_flags, check_run_flags, command_line, resumed_argv
+from examples.grid import CHUNK_SIZE
+from examples.methods import METHODS, with_grids
 from examples.presets import PRESETS
 from examples.stats import SCORES
-from examples.tasks import DEFAULT_GAMES, MINATAR_GAMES, SHIFT_KINDS, Schedule
-
-# examples.games and examples.shifts import gymnax, which starts JAX's backend: they are
-# imported in `build`, after `--distributed` has had its chance to initialise first.
+from examples.tasks import DEFAULT_GAMES, MINATAR_GAMES, SHIFT_KINDS
 
 SHIFT_DEFAULTS = {"env": "CartPole-v1", "shift": "offset", "shift_scale": 2.0, "levels": 5,
                   "steps_per_level": 20_480}
 GAME_DEFAULTS = {"steps_per_game": 250_000, "cycles": 2}
+# Flags that change how a run is carried out, not its numbers: the only ones --resume takes.
+RESUME_FLAGS = ("devices", "quiet", "distributed", "coordinator", "num_processes", "process_id",
+                "coordinator_timeout")
 
 # ---------------------------------------------------------------------------
 # Command line
 
 
-class _Parser(argparse.ArgumentParser):
-  """Reports a bad argument as one line on stderr, with exit status 2."""
-
-  def __init__(self, *args, **kwargs):
-    super().__init__(*args, **kwargs)
-    # argparse reads "-1e-3" as an option unless it looks like a negative number; with this
-    # pattern it is a value, so `--lr -1e-3` reaches the check that says why it is wrong.
-    self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-
-  def error(self, message):
-    self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _parser() -> _Parser:
-  parser = _Parser(
-      prog="python -m examples.lifelong",
+def _parser() -> Parser:
+  parser = Parser(
+      prog=experiment.PROG,
       description="Lifelong PPO through observation shifts (--env) or game switches "
       "(--games), Adam vs TRAC(Adam) and the remedies. With no arguments: the demo "
       "(CartPole, 5 levels, 4 seeds, about a minute and a half on 2 cores).")
@@ -115,12 +95,8 @@ def _parser() -> _Parser:
   common.add_argument("--score", choices=SCORES, default="updates",
                       help="how a segment's return averages its episodes: over updates (the "
                       "published score, default) or over episodes")
-  common.add_argument("--progress-every", type=int, default=20,
-                      help="print progress every this many updates, 0: off (default 20)")
-  common.add_argument("--devices", type=int, default=None,
-                      help="split the grid over this many devices (default: all JAX sees)")
-  common.add_argument("--out", default=None,
-                      help="output folder (default: runs/lifelong-<tasks>-<time>)")
+  add_run_flags(common, "updates", "at the end of each level or game visit",
+                "runs/lifelong-<tasks>-<time>", RESUME_FLAGS, CHUNK_SIZE)
   hosts = parser.add_argument_group("several hosts (run the same command on each)")
   hosts.add_argument("--distributed", action="store_true",
                      help="call jax.distributed.initialize() first: the grid is split over "
@@ -136,9 +112,19 @@ def _parser() -> _Parser:
   return parser
 
 
-def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-  parser = _parser()
+def parse_args(argv: Optional[Sequence[str]] = None,
+               parser: Optional[Parser] = None) -> argparse.Namespace:
+  """The flags, checked (one line and exit status 2 for a bad one); with --resume, the
+  flags the run in the folder was started with. Nothing is started or built here."""
+  parser = parser or _parser()
+  argv = list(sys.argv[1:] if argv is None else argv)
   args = parser.parse_args(argv)
+  command = command_line(experiment.PROG, argv)
+  if args.resume is not None:
+    folder = args.resume
+    argv, now = resumed_argv(parser, args, argv, RESUME_FLAGS)
+    args = parser.parse_args(now)
+    args.out, args.resume = folder, folder
   games_mode = args.games is not None
   shift_flags = [f"--{k.replace('_', '-')}" for k in SHIFT_DEFAULTS if getattr(args, k) is not None]
   game_flags = [f"--{k.replace('_', '-')}" for k in GAME_DEFAULTS if getattr(args, k) is not None]
@@ -176,8 +162,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.error(f"--lr must be > 0, got {' '.join(map(str, args.lr))}")
   if args.lr is not None and len(set(args.lr)) != len(args.lr):
     parser.error(f"--lr lists a learning rate twice: {' '.join(map(str, args.lr))}")
-  if args.progress_every < 0:
-    parser.error(f"--progress-every must be >= 0, got {args.progress_every}")
   steps_per_update = PRESETS[args.preset].ppo.steps_per_update
   if games_mode:
     if args.cycles < 1:
@@ -197,10 +181,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if args.steps_per_level < steps_per_update:
       parser.error(f"--steps-per-level must be >= one update ({steps_per_update} env steps "
                    f"with preset {args.preset!r}), got {args.steps_per_level}")
-  if args.out is not None:
-    problem = _unwritable(args.out)
-    if problem:
-      parser.error(f"--out {args.out}: {problem}")
+  check_run_flags(parser, args)
   host_flags = [f for f in ("coordinator", "num_processes", "process_id", "coordinator_timeout")
                 if getattr(args, f) is not None]
   if host_flags and not args.distributed:
@@ -215,36 +196,34 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
       if problem:
         parser.error(f"--distributed: no coordinator at {args.coordinator} within "
                      f"{timeout} s ({problem})")
-    try:  # before anything asks JAX for its devices
-      # CPU hosts gather the outputs through gloo (accelerators use their own collectives).
-      jax.config.update("jax_cpu_collectives_implementation", "gloo")
-      jax.distributed.initialize(args.coordinator, args.num_processes, args.process_id,
-                                 initialization_timeout=timeout)
-    except (ValueError, RuntimeError) as error:
-      parser.error(f"--distributed: {str(error).splitlines()[0]}")
-  try:  # unknown env or game, continuous actions, too many devices
-    args.tasks, args.schedule = build(args)
-    args.mesh = device_mesh(args.devices)
-  except ValueError as error:
-    parser.error(str(error))
+  args.argv, args.command = argv, command
   return args
 
 
-def _unwritable(folder: str) -> Optional[str]:
-  """Why `folder` cannot be a run folder (it is a file, lies under one, or may not be
-  written), or None when it can."""
-  if os.path.exists(folder) and not os.path.isdir(folder):
-    return "is a file, not a folder"
-  parent = folder
-  while not os.path.exists(parent):
-    parent = os.path.dirname(os.path.abspath(parent))
-  if not os.path.isdir(parent):
-    return f"{parent} is a file, not a folder"
-  try:  # a probe, removed at once: the run folder is made only when there is a run to save
-    os.rmdir(tempfile.mkdtemp(dir=parent))
-  except OSError as error:
-    return f"cannot write in {parent} ({error.strerror})"
-  return None
+def connect(parser: Parser, args: argparse.Namespace):
+  """With --distributed, joins the other processes (before anything asks JAX for its
+  devices); a failure is one line and exit status 2."""
+  if not args.distributed:
+    return
+  timeout = 120 if args.coordinator_timeout is None else args.coordinator_timeout
+  try:
+    # CPU hosts gather the outputs through gloo (accelerators use their own collectives).
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    jax.distributed.initialize(args.coordinator, args.num_processes, args.process_id,
+                               initialization_timeout=timeout)
+  except (ValueError, RuntimeError) as error:
+    parser.error(f"--distributed: {str(error).splitlines()[0]}")
+
+
+def prepare(argv: Optional[Sequence[str]] = None) -> experiment.Experiment:
+  """The experiment a command line describes, or one line and exit status 2."""
+  parser = _parser()
+  args = parse_args(argv, parser)
+  connect(parser, args)
+  try:  # unknown env or game, continuous actions, too many devices
+    return experiment.build(args)
+  except ValueError as error:
+    parser.error(str(error))
 
 
 def _unreachable(address: str, timeout: float) -> Optional[str]:
@@ -264,178 +243,13 @@ def _unreachable(address: str, timeout: float) -> Optional[str]:
   return reason
 
 
-def with_grids(methods: Sequence, overrides: Sequence[str]) -> list:
-  """The methods with the grids that `--grid METHOD.NAME=V,V` options give them."""
-  methods = {m.name: m for m in methods}
-  for text in overrides:
-    key, _, values = text.partition("=")
-    method, _, name = key.partition(".")
-    if method not in methods:
-      raise ValueError(f"--grid {text}: {method!r} is not among --optimizers")
-    grid = dict(methods[method].grid)
-    if name not in grid:
-      raise ValueError(f"--grid {text}: {method} has no hyperparameter {name!r} "
-                       f"(it has: {', '.join(grid) or 'none'})")
-    try:
-      parsed = tuple(float(v) for v in values.split(","))
-    except ValueError:
-      parsed = ()
-    if not parsed or not all(np.isfinite(v) for v in parsed) or len(set(parsed)) < len(parsed):
-      raise ValueError(f"--grid {text}: expected distinct numbers after '=', e.g. "
-                       f"{method}.{name}=1e-3,1e-2")
-    grid[name] = parsed
-    methods[method] = dataclasses.replace(methods[method], grid=tuple(grid.items()))
-  return list(methods.values())
-
-
-def build(args: argparse.Namespace):
-  """The task set and schedule the arguments describe."""
-  from examples.games import game_tasks
-  from examples.shifts import shift_tasks
-
-  preset = PRESETS[args.preset]
-  if args.mode == "games":
-    tasks = game_tasks(args.games)
-    updates = steps_to_updates(args.steps_per_game, preset.ppo)
-    return tasks, Schedule.cycles(tasks.num_tasks, updates, args.cycles)
-  tasks = shift_tasks(args.env, args.shift, args.levels, args.shift_scale, preset.time_limit)
-  return tasks, Schedule.levels(args.levels, steps_to_updates(args.steps_per_level, preset.ppo))
-
-
 # ---------------------------------------------------------------------------
 # Entry point
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-  args = parse_args(argv)
-  preset = PRESETS[args.preset]
-  tasks, schedule = args.tasks, args.schedule
-  config = dataclasses.replace(preset.ppo, progress_every=args.progress_every)
-  lrs = args.lr if args.lr is not None else [preset.lr]
-  methods = args.methods
-  slug = "games" if args.mode == "games" else args.env
-  out = args.out or os.path.join("runs", f"lifelong-{slug}-{time.strftime('%Y%m%d-%H%M%S')}")
-  writer = jax.process_index() == 0
-  if writer:
-    os.makedirs(out, exist_ok=True)
-  command = "python -m examples.lifelong" + "".join(
-      " " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
-
-  code = code_version()  # the code that trains, before anyone edits the checkout
-  runs = sum(len(m.configs(lrs)) for m in methods) * args.seeds
-  num_devices = 1 if args.mesh is None else args.mesh.size
-  steps = schedule.updates_per_task * config.steps_per_update
-  print(f"{tasks.name}: {len(schedule.order)} segments x {schedule.updates_per_task} updates "
-        f"({steps} env steps) each, preset {args.preset!r} ({preset.network.describe()}); "
-        f"{runs} runs ({', '.join(args.optimizers)} x {args.seeds} seeds x lr "
-        f"{', '.join(f'{lr:g}' for lr in lrs)}) in one jitted call on {num_devices} "
-        f"device{'s' if num_devices > 1 else ''} ({jax.default_backend()})", file=sys.stderr)
-  start = time.perf_counter()
-  grid = run_grid(tasks, schedule, config, preset.network.build(tasks.num_actions), methods,
-                  lrs, args.seeds, args.seed, progress=args.progress_every > 0, mesh=args.mesh)
-  wall = time.perf_counter() - start
-  if num_devices > 1:
-    print("runs per device: " + "; ".join(f"{name} {'+'.join(map(str, split))}"
-                                          for name, split in grid.layout.items()),
-          file=sys.stderr)
-  summary = report.add_tuning_cost(report.summarize(grid, tasks.task_names, tasks.name,
-                                                   schedule, args.score))
-  if writer:
-    save(out, grid, summary, schedule, config.steps_per_update, {
-        "command": command,
-        "mode": args.mode,
-        "tasks": tasks.name,
-        "env": None if args.mode == "games" else args.env,
-        "task_names": list(tasks.task_names),
-        "preset": args.preset,
-        "ppo": dataclasses.asdict(config),
-        "network": dataclasses.asdict(preset.network),
-        "schedule": {"order": list(schedule.order), "updates_per_task": schedule.updates_per_task},
-        "env_steps_per_segment": steps,
-        "env_steps_per_run": schedule.num_updates * config.steps_per_update,
-        "shift": None if args.mode == "games" else {"kind": args.shift,
-                                                     "scale": args.shift_scale},
-        "methods": args.optimizers,
-        "lrs": [float(lr) for lr in lrs],
-        "seeds": args.seeds,
-        "seed": args.seed,
-        "runs": runs,
-        "devices": num_devices,
-        "layout": grid.layout,
-        "backend": jax.default_backend(),
-        "wall_time_s": round(wall, 1),
-        "code": code,
-    })
-    print_tables(summary, args.seeds, wall, command)
-    print(f"\nWrote {out}/: curves.png, diagnostics.png, segments.png"
-          f"{', sweep.png' if len(lrs) > 1 else ''}, tables.md, segments.csv, results.json, "
-          "curves.npz")
-  return {"out": out, "grid": grid, "summary": summary}
-
-
-def print_tables(summary: dict, seeds: int, wall: Optional[float], command: str):
-  timing = "" if wall is None else f"; {wall:.0f}s incl. compilation"
-  print(report.tables(summary, f"{seeds} seeds{timing}; {command}"))
-
-
-def save(out: str, grid: Grid, summary: dict, schedule: Schedule, steps_per_update: int,
-         about: dict):
-  report.write_csv(os.path.join(out, "segments.csv"), summary["rows"])
-  with open(os.path.join(out, "tables.md"), "w") as f:
-    f.write(report.tables(summary, f"{about['seeds']} seeds; `{about['command']}`",
-                          markdown=True) + "\n")
-  report.write_json(os.path.join(out, "results.json"), {**about, "configs": grid.configs,
-                                                        "summary": summary})
-  np.savez_compressed(os.path.join(out, "curves.npz"), **{
-      f"{name}/{key}": value for name, m in grid.metrics.items() for key, value in m.items()})
-  draw(out, grid, summary, schedule, steps_per_update)
-
-
-def draw(out: str, grid: Grid, summary: dict, schedule: Schedule, steps_per_update: int):
-  report.plot_curves(os.path.join(out, "curves.png"), grid, summary, schedule, steps_per_update)
-  report.plot_diagnostics(os.path.join(out, "diagnostics.png"), grid, summary, schedule,
-                          steps_per_update)
-  report.plot_segments(os.path.join(out, "segments.png"), summary)
-  if any(len({c["lr"] for c in m["settings"]}) > 1 for m in summary["methods"].values()):
-    report.plot_sweep(os.path.join(out, "sweep.png"), summary)
-
-
-def load(folder: str) -> tuple[Grid, dict, Schedule, int]:
-  """A run folder's grid, saved JSON, schedule and env steps per update."""
-  with open(os.path.join(folder, "results.json")) as f:
-    saved = json.load(f)
-  curves = np.load(os.path.join(folder, "curves.npz"))
-  metrics: dict = {}
-  for key in curves.files:
-    name, metric = key.split("/", 1)
-    metrics.setdefault(name, {})[metric] = curves[key]
-  grid = Grid(metrics, saved["configs"], saved["devices"],
-              {name: int(np.prod(m["return"].shape[:2])) for name, m in metrics.items()})
-  schedule = Schedule(tuple(saved["schedule"]["order"]), saved["schedule"]["updates_per_task"])
-  steps_per_update = saved["ppo"]["num_envs"] * saved["ppo"]["num_steps"]
-  return grid, saved, schedule, steps_per_update
-
-
-def redraw(folder: str):
-  """Redraws a run folder's figures from its saved curves (no training)."""
-  grid, saved, schedule, steps_per_update = load(folder)
-  draw(folder, grid, saved["summary"], schedule, steps_per_update)
-
-
-def code_version() -> dict[str, str]:
-  """The git commit of this checkout (+dirty if Python files in trac_optax/ or examples/ differ
-  from it) and the versions of jax and optax: TRAC and PPO are chaotic enough that any change
-  in float rounding changes individual runs (not the statistics)."""
-  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-  try:
-    git = lambda *a: subprocess.run(["git", *a], cwd=root, capture_output=True, text=True,
-                                    timeout=10)
-    commit = git("rev-parse", "--short", "HEAD").stdout.strip() or "unknown"
-    if git("diff", "--quiet", "HEAD", "--", "trac_optax/*.py", "examples/*.py").returncode:
-      commit += "+dirty"
-  except (OSError, subprocess.SubprocessError):
-    commit = "unknown"
-  return {"commit": commit, "jax": jax.__version__, "optax": optax.__version__}
+  """Runs the command line's experiment: {"out", "grid", "summary"}."""
+  return experiment.run(prepare(argv))
 
 
 if __name__ == "__main__":

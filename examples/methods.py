@@ -8,8 +8,9 @@ The CLI, the report, the benchmarks and the tests all read `METHODS`.
 
 import dataclasses
 import itertools
-from typing import Callable
+from typing import Callable, Sequence
 
+import numpy as np
 import optax
 
 import trac_optax
@@ -126,3 +127,27 @@ def with_role(role: str, names) -> "str | None":
   if role not in ROLES:
     raise ValueError(f"unknown role {role!r}; expected one of {ROLES}")
   return next((name for name in names if name in METHODS and METHODS[name].role == role), None)
+
+
+def with_grids(methods: Sequence, overrides: Sequence[str]) -> list:
+  """The methods with the grids that `--grid METHOD.NAME=V,V` options give them."""
+  methods = {m.name: m for m in methods}
+  for text in overrides:
+    key, _, values = text.partition("=")
+    method, _, name = key.partition(".")
+    if method not in methods:
+      raise ValueError(f"--grid {text}: {method!r} is not among --optimizers")
+    grid = dict(methods[method].grid)
+    if name not in grid:
+      raise ValueError(f"--grid {text}: {method} has no hyperparameter {name!r} "
+                       f"(it has: {', '.join(grid) or 'none'})")
+    try:
+      parsed = tuple(float(v) for v in values.split(","))
+    except ValueError:
+      parsed = ()
+    if not parsed or not all(np.isfinite(v) for v in parsed) or len(set(parsed)) < len(parsed):
+      raise ValueError(f"--grid {text}: expected distinct numbers after '=', e.g. "
+                       f"{method}.{name}=1e-3,1e-2")
+    grid[name] = parsed
+    methods[method] = dataclasses.replace(methods[method], grid=tuple(grid.items()))
+  return list(methods.values())

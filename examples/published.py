@@ -20,14 +20,13 @@ figures) and profiles.png to `--out`.
 
 import math
 import os
-import shlex
-import sys
 from typing import Optional, Sequence
 
 import numpy as np
 
-from examples import lifelong, report, stats
-from examples.methods import METHODS
+from examples import figures, files, run_folder, stats
+from examples.cli import Parser, command_line
+from examples.summary import method_label
 
 # C-CHAIN (Tang et al., ICML 2025, arXiv 2506.00592), Table 1: mean +- standard error over
 # 6 seeds of the whole-run score, Adam at lr 1e-3 for every method.
@@ -57,7 +56,7 @@ def whole_run_scores(folder: str) -> tuple[str, dict, dict]:
   """A run folder's environment, {method: [{setting, per-seed whole-run scores, per-update
   returns}]}, and its saved JSON; the score is recomputed from the curves with the
   published averaging."""
-  grid, saved, schedule, _ = lifelong.load(folder)
+  grid, saved, schedule, _ = run_folder.load(folder)
   env = saved.get("env") or saved["tasks"].split(",")[0]
   out = {}
   for name, metrics in grid.metrics.items():
@@ -130,13 +129,6 @@ def compare(runs: dict[str, dict]) -> dict:
   return envs
 
 
-def _label(name: str, setting: Optional[dict] = None) -> str:
-  """A method's label, with its setting beyond the lr: "Adam + L2 to init (strength 0.001)"."""
-  label = METHODS[name].label if name in METHODS else name
-  extra = ", ".join(f"{k} {v:g}" for k, v in (setting or {}).items() if k != "lr")
-  return f"{label} ({extra})" if extra else label
-
-
 def _fmt(x: Optional[float], digits: int = 1) -> str:
   return "n/a" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
 
@@ -167,10 +159,10 @@ def markdown(envs: dict, command: str, about: list[str]) -> str:
              if c["published_se"] is not None else f"{_fmt(c['published'])} (1 seed)")
       src = ("C-CHAIN" if source == "c_chain" else "notebook") + f", {c['lr']:g}"
       if "mean" not in c:
-        lines.append(f"| {env} | {_label(name)} | {src} | {pub} | not run | | | | |")
+        lines.append(f"| {env} | {method_label(name)} | {src} | {pub} | not run | | | | |")
         continue
       lines.append(
-          f"| {env} | {_label(name, c['setting'])} | {src} | {pub} | "
+          f"| {env} | {method_label(name, c['setting'])} | {src} | {pub} | "
           f"{_fmt(c['mean'])} ± {_fmt(c['se'])} "
           f"({c['seeds']}) | {_fmt(c['mean'])} [{_fmt(c['mean_ci95'][0])}, "
           f"{_fmt(c['mean_ci95'][1])}] | {_fmt(c['iqm'])} [{_fmt(c['iqm_ci95'][0])}, "
@@ -180,68 +172,31 @@ def markdown(envs: dict, command: str, about: list[str]) -> str:
             "| env | lr | other method | P(TRAC > other) |", "|---|---|---|---|"]
   for env, e in envs.items():
     for r in e["improvement"]:
-      lines.append(f"| {env} | {r['lr']:g} | {_label(r['other'], r['other_setting'])} | "
+      lines.append(f"| {env} | {r['lr']:g} | {method_label(r['other'], r['other_setting'])} | "
                    f"{r['p']:.2f} [{r['ci95'][0]:.2f}, {r['ci95'][1]:.2f}] |")
   return "\n".join(lines) + "\n"
 
 
-def plot_profiles(path: str, runs: dict[str, dict], lr: float = C_CHAIN_LR):
-  """Performance profiles per environment: the fraction of seeds scoring above tau."""
-  import matplotlib.pyplot as plt  # the figure only
+def chosen_at(runs: dict[str, dict], lr: float) -> dict[str, dict[str, dict]]:
+  """The setting of each method at one learning rate, as the figures draw them.
 
-  fig, axes = plt.subplots(1, len(runs), figsize=(5.2 * len(runs), 3.8), squeeze=False)
-  for ax, (env, methods) in zip(axes[0], runs.items()):
-    chosen = {name: pick(settings, lr) for name, settings in methods.items()}
-    chosen = {k: v for k, v in chosen.items() if v is not None}
-    values = np.concatenate([v["per_seed"] for v in chosen.values()])
-    taus = np.linspace(np.nanmin(values), np.nanmax(values), 101)
-    profiles, bands = stats.performance_profile(
-        {k: v["per_seed"] for k, v in chosen.items()}, taus)
-    for name in chosen:
-      color = report._color(name, 0, 1)
-      ax.plot(taus, profiles[name], color=color, lw=1.6, label=_label(name))
-      ax.fill_between(taus, bands[name][0], bands[name][1], color=color, alpha=0.15, lw=0)
-    ax.set_xlabel("whole-run score tau")
-    ax.set_ylabel("fraction of seeds with score > tau")
-    ax.set_title(f"{env}, lr {lr:g}: performance profile (95% bands)", fontsize=9)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-  report._save(fig, path)
+  Args:
+    runs: {env: {method: [settings, as `whole_run_scores` gives them]}}.
+    lr: the learning rate.
 
-
-def plot_curves(path: str, runs: dict[str, dict], lr: float = C_CHAIN_LR, window: int = 10):
-  """Per environment, each update's mean episode return over all updates, every method at
-  `lr` (the best of its other settings), mean and SE over seeds, level changes dotted."""
-  import matplotlib.pyplot as plt  # the figure only
-
-  fig, axes = plt.subplots(len(runs), 1, figsize=(11, 3.6 * len(runs)), squeeze=False)
-  for ax, (env, methods) in zip(axes[:, 0], runs.items()):
-    for name, settings in methods.items():
-      chosen = pick(settings, lr)
-      if chosen is None:
-        continue
-      mean, se = stats.mean_se(report._smooth(chosen["curves"], window))
-      updates = np.arange(1, mean.shape[0] + 1)
-      color = report._color(name, 0, 1)
-      ax.plot(updates, mean, color=color, lw=1.3, label=_label(name, chosen["setting"]))
-      ax.fill_between(updates, mean - se, mean + se, color=color, alpha=0.2, lw=0)
-      every = chosen["updates_per_level"]
-    for start in range(every, mean.shape[0], every):
-      ax.axvline(start, color="gray", ls=":", lw=1)
-    ax.set_xlim(0, mean.shape[0])
-    ax.set_ylabel("mean episode return")
-    ax.set_title(f"{env}, lr {lr:g}: mean and SE over seeds ({window}-update moving "
-                 "average; dotted: level changes)", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right", ncol=2)
-  axes[-1, 0].set_xlabel("PPO update (800 env steps each)")
-  report._save(fig, path)
+  Returns:
+    {env: {method: the setting `pick` chooses}}; methods not run at `lr` are
+    left out.
+  """
+  return {env: {name: c for name, settings in methods.items()
+                if (c := pick(settings, lr)) is not None}
+          for env, methods in runs.items()}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
-  parser = lifelong._Parser(prog="python -m examples.published",
-                            description="Our runs of the published continual Gym-control "
-                            "protocol beside the published table.")
+  parser = Parser(prog="python -m examples.published",
+                  description="Our runs of the published continual Gym-control protocol "
+                  "beside the published table.")
   parser.add_argument("folders", nargs="+", help="run folders of examples.lifelong "
                       "--preset published, one or more per environment")
   parser.add_argument("--out", required=True, help="output folder")
@@ -256,20 +211,22 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                    "(the ablations' folders are read with examples.combine)")
     for name, settings in methods.items():
       runs.setdefault(env, {}).setdefault(name, []).extend(settings)
-    about.append(f"- `{folder}`: `{saved['command']}` (code {saved['code']['commit']}, "
-                 f"{saved['wall_time_s'] / 60:.0f} min on {saved['backend']})")
+    took = (f"{saved['wall_time_s'] / 60:.0f} min on {saved['backend']}"
+            if saved.get("wall_time_s") else  # a folder of examples.combine
+            f"combining {len(saved.get('folders', []))} run folders")
+    about.append(f"- `{folder}`: `{saved['command']}` (code {saved['code']['commit']}, {took})")
   envs = compare(runs)
-  command = "python -m examples.published" + "".join(
-      " " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+  command = command_line("python -m examples.published", argv)
   os.makedirs(args.out, exist_ok=True)
   text = markdown(envs, command, about)
   with open(os.path.join(args.out, "comparison.md"), "w") as f:
     f.write(text)
-  report.write_json(os.path.join(args.out, "comparison.json"),
-                    {"command": command, "folders": list(args.folders),
-                     "code": lifelong.code_version(), "environments": envs})
-  plot_profiles(os.path.join(args.out, "profiles.png"), runs)
-  plot_curves(os.path.join(args.out, "curves.png"), runs)
+  files.write_json(os.path.join(args.out, "comparison.json"),
+                   {"command": command, "folders": list(args.folders),
+                    "code": run_folder.code_version(), "environments": envs})
+  chosen = chosen_at(runs, C_CHAIN_LR)
+  figures.plot_profiles(os.path.join(args.out, "profiles.png"), chosen, C_CHAIN_LR)
+  figures.plot_published_curves(os.path.join(args.out, "curves.png"), chosen, C_CHAIN_LR)
   print(text)
   return envs
 

@@ -12,38 +12,35 @@ trains through all the tasks in one jitted call (`examples.supervised_train`),
 split over the devices JAX sees. Seed i sees the same tasks and initial network
 under every method and setting, so comparisons are paired.
 
-The run folder gets results.json (config, command, code version, the
-summary, every seed's whole-run score), tasks.csv (every setting's
-measure per task and over the whole run, with intervals), tables.md,
-curves.npz (every per-task metric of every run), curves.png (the measure per
-task, each method at its best setting and TRAC at its untuned learning rate)
-and diagnostics.png (dormant units, |theta|, |theta - theta_0|, TRAC's S).
+The run folder (`examples.run_folder`) says from the start what the run is
+doing, and the grid is saved every `--save-every` tasks, so `--resume FOLDER`
+continues an interrupted run to the numbers an uninterrupted one gives. The
+results: results.json (config, command, code version, the summary, every
+seed's whole-run score), tasks.csv (every setting's measure per task and over
+the whole run, with intervals), tables.md, curves.npz (every per-task metric of
+every run), curves.png (the measure per task, each method at its best setting
+and TRAC at its untuned learning rate) and diagnostics.png (dormant units,
+|theta|, |theta - theta_0|, TRAC's S).
 """
 
+import argparse
 import os
+import sys
+import time
+from typing import Optional, Sequence
 
-# jaxlib 0.10's CPU runtime can deadlock in vmapped LAPACK calls with its
-# concurrency-optimized scheduler; must be set before jax is imported.
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_enable_concurrency_optimized_scheduler=false")
+import jax
+import numpy as np
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import shlex  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from typing import Optional, Sequence  # noqa: E402
+from examples import run_folder, supervised_tasks
+from examples.cli import Parser, add_run_flags, check_run_flags, command_line, resumed_argv
+from examples.grid import CHUNK_SIZE, select_devices
+from examples.methods import METHODS, with_grids
+from examples.stats import BOOTSTRAP_REPS
+from examples.supervised_train import MLP, run_grid
 
-import jax  # noqa: E402
-import numpy as np  # noqa: E402
-
-from examples import supervised_report, supervised_tasks  # noqa: E402
-from examples.grid import device_mesh  # noqa: E402
-from examples.lifelong import code_version, with_grids  # noqa: E402
-from examples.methods import METHODS  # noqa: E402
-from examples.report import write_csv, write_json  # noqa: E402
-from examples.stats import BOOTSTRAP_REPS  # noqa: E402
-from examples.supervised_train import MLP, SupervisedGrid, run_grid  # noqa: E402
-
+PROG = "python -m examples.supervised"
+RESUME_FLAGS = ("devices", "quiet")
 # The demo's sizes (each under a minute on 2 CPU cores with the default methods).
 DEFAULTS = {
     "regression": {"tasks": 20, "examples_per_task": 2000, "batch_size": 10, "hidden": [5],
@@ -58,15 +55,8 @@ UNTUNED_LR = 1e-3  # TRAC's "untuned" setting: Adam's usual default, fixed befor
 EXCLUDED = ("trac_rebuilt",)  # an ablation of the RL experiments, not a method here
 
 
-class _Parser(argparse.ArgumentParser):
-  """A bad argument: one line on stderr, exit status 2."""
-
-  def error(self, message):
-    self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _parser() -> _Parser:
-  p = _Parser(prog="python -m examples.supervised",
+def _parser() -> Parser:
+  p = Parser(prog=PROG,
               description="Continual supervised learning through many tasks: slowly-changing "
               "regression, permuted-input or random-label MNIST-1D. With no arguments: the "
               "regression demo (about 30 s on 2 cores).")
@@ -91,17 +81,23 @@ def _parser() -> _Parser:
   p.add_argument("--bootstrap-reps", type=int, default=BOOTSTRAP_REPS,
                  help=f"resamples per bootstrap interval (default {BOOTSTRAP_REPS})")
   p.add_argument("--seed", type=int, default=0, help="base random seed (default 0)")
-  p.add_argument("--progress-every", type=int, default=None,
-                 help="print progress every this many tasks, 0: off (default: ~10 lines)")
-  p.add_argument("--devices", type=int, default=None,
-                 help="split the grid over this many devices (default: all JAX sees)")
-  p.add_argument("--out", help="output folder (default: runs/supervised-<benchmark>-<time>)")
+  add_run_flags(p, "tasks", "about ten times a run", "runs/supervised-<benchmark>-<time>",
+                RESUME_FLAGS, CHUNK_SIZE)
   return p
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+  """The flags, checked, and what they describe (the benchmark, the methods, the devices);
+  a bad flag is one line and exit status 2. With --resume, the run's own flags."""
   parser = _parser()
+  argv = list(sys.argv[1:] if argv is None else argv)
   args = parser.parse_args(argv)
+  command = command_line(PROG, argv)
+  if args.resume is not None:
+    folder = args.resume
+    argv, now = resumed_argv(parser, args, argv, RESUME_FLAGS)
+    args = parser.parse_args(now)
+    args.out, args.resume = folder, folder
   if args.benchmark not in supervised_tasks.BENCHMARKS:
     parser.error(f"unknown benchmark {args.benchmark!r}; choose from "
                  f"{', '.join(supervised_tasks.BENCHMARKS)}")
@@ -136,16 +132,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
   if not 1 <= args.window <= args.tasks // 2:
     parser.error(f"--window must be between 1 and half the tasks ({args.tasks // 2}), "
                  f"got {args.window}")
-  if args.progress_every is None:
-    args.progress_every = max(1, args.tasks // 10)
-  if args.progress_every < 0:
-    parser.error(f"--progress-every must be >= 0, got {args.progress_every}")
+  check_run_flags(parser, args)
+  if args.save_every is None:
+    args.save_every = max(1, args.tasks // 10)
   try:  # bad --grid, a batch size that does not divide, too many devices
     args.methods = with_grids([METHODS[name] for name in args.optimizers], args.grid)
     args.bench = build(args)
-    args.mesh = device_mesh(args.devices)
+    args.devices = select_devices(args.devices)
   except ValueError as error:
     parser.error(str(error))
+  args.argv, args.command = argv, command
   return args
 
 
@@ -159,90 +155,45 @@ def build(args: argparse.Namespace) -> supervised_tasks.Benchmark:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
+  """Runs the command line's grid and writes its run folder: {"out", "grid", "summary"}."""
   args = parse_args(argv)
   bench, methods, lrs = args.bench, args.methods, args.lr
   out = args.out or os.path.join("runs", f"supervised-{args.benchmark}-"
                                          f"{time.strftime('%Y%m%d-%H%M%S')}")
-  os.makedirs(out, exist_ok=True)
-  command = "python -m examples.supervised" + "".join(
-      " " + shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
-  code = code_version()  # before anyone edits the checkout
+  code = run_folder.code_version()  # before anyone edits the checkout
   network = MLP(tuple(args.hidden), bench.num_outputs)
   runs = sum(len(m.configs(lrs)) for m in methods) * args.seeds
-  devices = 1 if args.mesh is None else args.mesh.size
+  devices = len(args.devices)
+  resume = args.resume is not None and run_folder.has_checkpoint(out)
   print(f"{bench.about}; {bench.num_tasks} tasks x {bench.steps_per_task} steps; MLP "
         f"{'x'.join(map(str, args.hidden))} ReLU; {runs} runs ({', '.join(args.optimizers)} x "
-        f"{args.seeds} seeds x lr {', '.join(f'{lr:g}' for lr in lrs)}) in one jitted call on "
-        f"{devices} device{'s' if devices > 1 else ''} ({jax.default_backend()})",
-        file=sys.stderr)
+        f"{args.seeds} seeds x lr {', '.join(f'{lr:g}' for lr in lrs)}) in chunks of "
+        f"{args.chunk_size} on {devices} device{'s' if devices > 1 else ''} "
+        f"({jax.default_backend()}){'; resuming' if resume else ''}", file=sys.stderr)
   start = time.perf_counter()
-  grid = run_grid(bench, network, methods, lrs, args.seeds, args.seed, args.progress_every,
-                  args.mesh)
+  with run_folder.recording(out, PROG, args.argv, args.command, code, args.benchmark,
+                            args.quiet) as on_segment:
+    grid = run_grid(bench, network, methods, lrs, args.seeds, args.seed,
+                    chunk_size=args.chunk_size, segment_steps=args.save_every,
+                    devices=args.devices, resume=resume, on_segment=on_segment,
+                    checkpoints=os.path.join(out, run_folder.CHECKPOINTS))
   wall = time.perf_counter() - start
   saved = {
-      "command": command, "benchmark": args.benchmark, "about": bench.about,
+      "command": args.command, "benchmark": args.benchmark, "about": bench.about,
       "loss": bench.loss, "num_tasks": bench.num_tasks, "steps_per_task": bench.steps_per_task,
       "batch_size": bench.batch_size, "examples_per_task": bench.examples_per_task,
       "epochs": getattr(args, "epochs", None), "subset": getattr(args, "subset", None),
       "hidden": args.hidden, "methods": args.optimizers, "lrs": lrs, "seeds": args.seeds,
-      "seed": args.seed, "runs": runs, "devices": devices, "backend": jax.default_backend(),
-      "untuned_lr": UNTUNED_LR, "window": args.window, "wall_time_s": round(wall, 1),
-      "code": code, "configs": grid.configs}
-  np.savez_compressed(os.path.join(out, "curves.npz"), **{
-      f"{name}/{key}": value.astype(np.float32) for name, m in grid.metrics.items()
-      for key, value in m.items()})
-  summary = report(out, grid, saved, args.bootstrap_reps)
-  print(f"\nWrote {out}/: curves.png, diagnostics.png, tables.md, tasks.csv, results.json, "
-        "curves.npz")
+      "seed": args.seed, "runs": runs, "devices": devices, "chunk_size": args.chunk_size,
+      "backend": jax.default_backend(), "untuned_lr": UNTUNED_LR, "window": args.window,
+      "wall_time_s": round(wall, 1), "code": code, "configs": grid.configs}
+  summary = None
+  if jax.process_index() == 0:
+    summary, text = run_folder.save_supervised(out, grid, saved, args.bootstrap_reps)
+    run_folder.finish(out, "done")
+    print(text)
+    print(f"\nWrote {out}/: {', '.join(sorted(os.listdir(out)))}")
   return {"out": out, "grid": grid, "summary": summary}
-
-
-def report(out: str, grid: SupervisedGrid, saved: dict,
-           reps: int = BOOTSTRAP_REPS) -> dict:
-  """Summarises a grid into its run folder: results.json, tasks.csv, tables.md, the figures.
-
-  Args:
-    out: the run folder.
-    grid: the grid's metrics.
-    saved: the run's config as results.json keeps it ("command", "loss",
-      "window", "untuned_lr", "seeds", "wall_time_s", "about", ...).
-    reps: bootstrap resamples per interval.
-
-  Returns:
-    The summary (`examples.supervised_report.summarize`); its tables are printed.
-  """
-  lower = saved["loss"] == "mse"
-  measure = "online squared error" if lower else "online accuracy"
-  summary = supervised_report.summarize(grid, measure, lower, saved["window"],
-                                        {"lr": saved["untuned_lr"]}, reps)
-  text = supervised_report.tables(summary, f"{saved['seeds']} seeds; {saved['wall_time_s']:.0f}"
-                                           f" s incl. compilation; `{saved['command']}`")
-  write_csv(os.path.join(out, "tasks.csv"), summary["rows"])
-  with open(os.path.join(out, "tables.md"), "w") as f:
-    f.write(text + "\n")
-  write_json(os.path.join(out, "results.json"), {
-      **saved, "summary": {k: v for k, v in summary.items() if k != "rows"}})  # rows: the CSV
-  supervised_report.plot_curves(os.path.join(out, "curves.png"), summary, saved["about"])
-  supervised_report.plot_diagnostics(os.path.join(out, "diagnostics.png"), summary)
-  print(text)
-  return summary
-
-
-def redraw(folder: str, reps: int = BOOTSTRAP_REPS) -> dict:
-  """Recomputes a run folder's summary, tables and figures from its curves.npz (no training).
-
-  Example:
-    >>> from examples import supervised
-    >>> summary = supervised.redraw("examples/results/supervised_random_labels")  # doctest: +SKIP
-  """
-  with open(os.path.join(folder, "results.json")) as f:
-    saved = {k: v for k, v in json.load(f).items() if k != "summary"}
-  metrics: dict = {}
-  with np.load(os.path.join(folder, "curves.npz")) as curves:
-    for key in curves.files:
-      name, metric = key.split("/", 1)
-      metrics.setdefault(name, {})[metric] = curves[key]
-  return report(folder, SupervisedGrid(metrics, saved["configs"], saved["devices"]), saved, reps)
 
 
 if __name__ == "__main__":

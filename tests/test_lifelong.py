@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from gymnax.wrappers.purerl import FlattenObservationWrapper
 
-from examples import combine, lifelong
+from examples import combine, lifelong, run_folder
 from examples.networks import NetworkSpec
 from examples.ppo import PPOConfig
 from examples.presets import PRESETS, Preset
@@ -124,10 +124,14 @@ def test_unknown_shift_kind():
     (["--distributed", "--coordinator", "127.0.0.1:1", "--num-processes", "2", "--process-id",
       "1", "--coordinator-timeout", "1"], "no coordinator at 127.0.0.1:1 within 1 s"),
     (["--coordinator-timeout", "5"], "--coordinator-timeout needs --distributed"),
+    (["--save-every", "0"], "--save-every must be >= 1"),
+    (["--chunk-size", "0"], "--chunk-size must be >= 1"),
+    (["--resume", "/no/such/run"], "not a run folder of this CLI"),
+    (["--resume", "runs/x", "--seeds", "3"], "--seeds cannot be changed"),
 ])
 def test_cli_rejects_bad_values_with_one_line(argv, message, capsys):
   with pytest.raises(SystemExit) as exit_info:
-    lifelong.parse_args(argv)
+    lifelong.prepare(argv)
   assert exit_info.value.code == 2
   err = capsys.readouterr().err
   assert message in err
@@ -163,18 +167,20 @@ def test_cli_help_lists_the_flags(capsys):
 
 
 def test_cli_defaults_per_mode():
-  shifts = lifelong.parse_args([])
-  assert (shifts.mode, shifts.preset, shifts.optimizers) == ("shifts", "paper", ["adam", "trac"])
+  shifts = lifelong.prepare([])
+  assert (shifts.mode, shifts.preset) == ("shifts", "paper")
+  assert [m.name for m in shifts.methods] == ["adam", "trac"]
   assert shifts.schedule.updates_per_task == 40 and len(shifts.schedule.order) == 5
-  games = lifelong.parse_args(["--games", "Breakout-MinAtar", "Freeway-MinAtar"])
+  assert shifts.segment_updates == 40  # saved at the end of every level
+  games = lifelong.prepare(["--games", "Breakout-MinAtar", "Freeway-MinAtar"])
   assert (games.mode, games.preset) == ("games", "minatar")
-  assert games.optimizers == ["adam", "trac", "reset"]
+  assert [m.name for m in games.methods] == ["adam", "trac", "reset"]
   assert games.schedule.order == (0, 1, 0, 1)  # two cycles by default
   assert games.tasks.obs_shape == (10, 10, 7)
 
 
 SHIFT_RUN = ["--levels", "3", "--steps-per-level", "1024", "--seeds", "2", "--preset",
-             "purejaxrl", "--progress-every", "1"]
+             "purejaxrl", "--save-every", "1"]
 
 
 @pytest.fixture(scope="module")
@@ -200,7 +206,44 @@ def test_cli_shift_run_writes_results(shift_run):
   assert saved["lrs"] == [1e-3, 1e-2] and saved["seeds"] == 2
   assert len(saved["summary"]["rows"]) == 2 * 2 * 4  # methods x lrs x (3 levels + whole run)
   assert saved["code"]["commit"]
-  lifelong.redraw(str(out))  # figures from the saved curves alone
+  status = json.loads((out / "status.json").read_text())
+  assert status["state"] == "done" and status["progress"]["segments_done"] == 6
+  assert not (out / "checkpoints").exists()  # dropped once the results are written
+  run_folder.redraw(str(out))  # figures from the saved curves alone
+
+
+def test_an_interrupted_run_says_so_and_resumes_to_the_same_numbers(shift_run, tmp_path,
+                                                                     monkeypatch, capsys):
+  done, _ = shift_run
+  out = tmp_path / "interrupted"
+  saved = []
+
+  def interrupt_after_two(folder, segments_done, *rest):
+    saved.append(segments_done)
+    if segments_done == 2:
+      raise KeyboardInterrupt
+
+  with monkeypatch.context() as patch:
+    patch.setattr(run_folder, "progress", interrupt_after_two)
+    with pytest.raises(KeyboardInterrupt):
+      lifelong.main(SHIFT_RUN + ["--lr", "1e-3", "1e-2", "--out", str(out)])
+  status = json.loads((out / "status.json").read_text())
+  assert status["state"] == "interrupted" and status["resume"].endswith(f"--resume {out}")
+  assert not (out / "results.json").exists() and (out / "checkpoints").is_dir()
+  with pytest.raises(SystemExit):  # a folder without results is not for combine
+    combine.main([str(out), "--out", str(tmp_path / "combined")])
+  assert "its run is interrupted" in capsys.readouterr().err
+
+  lifelong.main(["--resume", str(out), "--quiet"])
+  status = json.loads((out / "status.json").read_text())
+  assert status["state"] == "done" and len(status["resumed"]) == 1
+  resumed, uninterrupted = np.load(out / "curves.npz"), np.load(done / "curves.npz")
+  assert sorted(resumed.files) == sorted(uninterrupted.files)
+  for key in uninterrupted.files:
+    np.testing.assert_array_equal(resumed[key], uninterrupted[key], err_msg=key)
+  with pytest.raises(SystemExit):
+    lifelong.prepare(["--resume", str(out)])
+  assert "that run is done" in capsys.readouterr().err
 
 
 def test_combine_merges_runs_of_one_setting(shift_run, tmp_path, capsys):
@@ -208,11 +251,11 @@ def test_combine_merges_runs_of_one_setting(shift_run, tmp_path, capsys):
   remedies = tmp_path / "remedies"
   # The remedy's grid on fewer seeds (and another progress display): its seed 0 is still the
   # main run's seed 0.
-  lifelong.main(SHIFT_RUN + ["--seeds", "1", "--progress-every", "2", "--lr", "1e-3",
+  lifelong.main(SHIFT_RUN + ["--seeds", "1", "--save-every", "2", "--lr", "1e-3",
                              "--optimizers", "l2_init", "--out", str(remedies)])
   printed = capsys.readouterr()
   assert "whole run" in printed.out and "Adam + L2 to init" in printed.out
-  assert "update" in printed.err  # the progress display
+  assert "segment 3/3 done" in printed.err  # the progress display
   combined = tmp_path / "combined"
   out = combine.main([str(first), str(remedies), "--lr-from-adam", "l2_init", "--out",
                       str(combined)])
@@ -249,7 +292,7 @@ def test_cli_game_run_reports_normalized_returns(tmp_path, monkeypatch, capsys):
   out = tmp_path / "games"
   result = lifelong.main(["--games", "Breakout-MinAtar", "Asterix-MinAtar", "--steps-per-game",
                           "256", "--seeds", "2", "--optimizers", "trac", "reset", "--preset",
-                          "tiny", "--progress-every", "0", "--out", str(out)])
+                          "tiny", "--quiet", "--out", str(out)])
   summary = result["summary"]
   assert [s["name"] for s in summary["segments"]] == [
       "Breakout c1", "Asterix c1", "Breakout c2", "Asterix c2"]

@@ -12,7 +12,8 @@ import pytest
 import trac_optax
 from examples import published, stats
 from examples.networks import MLPActorCritic
-from examples.ppo import PPOConfig, _trac_scale, advantages_and_targets, make_train
+from examples.plasticity import trac_scale
+from examples.ppo import PPOConfig, advantages_and_targets, make_train
 from examples.presets import PRESETS
 from examples.shifts import shift_tasks
 from examples.tasks import Schedule
@@ -181,10 +182,10 @@ def test_rebuilt_delta_trac_stalls_where_the_reference_does():
   # Weights of size ~1: S * Delta rounds away, the rebuilt Delta is 0 and S never grows.
   far = 1.0 + 0.1 * jax.random.uniform(jax.random.key(5), (32,))
   before, after, state = _least_squares_run(tx, far)
-  assert after == before and float(_trac_scale(state)) < 1e-6
+  assert after == before and float(trac_scale(state)) < 1e-6
   # Kept Delta (ours) moves from the same start.
   before, after_ours, _ = _least_squares_run(trac_optax.trac(optax.adam(1e-2)), far)
   assert after_ours < 0.5 * before
   # From zero weights the rebuild is exact enough, and the reference's design learns.
   before, after, state = _least_squares_run(tx, jnp.zeros(32))
-  assert after < 0.5 * before and float(_trac_scale(state)) > 1e-3
+  assert after < 0.5 * before and float(trac_scale(state)) > 1e-3

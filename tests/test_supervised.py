@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from examples import supervised, supervised_tasks as st
+from examples import run_folder, supervised, supervised_tasks as st
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # A stand-in for MNIST-1D where a test does not need the real data: 40 distinct features.
@@ -116,6 +116,10 @@ def test_mnist1d_is_generated_offline_and_cached(tmp_path):
     (["--devices", "99"], "--devices"),
     (["--tasks", "x"], "invalid int"),
     (["--bootstrap-reps", "0"], "--bootstrap-reps"),
+    (["--save-every", "0"], "--save-every must be >= 1"),
+    (["--out", __file__], "is a file, not a folder"),
+    (["--resume", "/no/such/run"], "not a run folder of this CLI"),
+    (["--resume", "runs/x", "--tasks", "3"], "--tasks cannot be changed"),
 ])
 def test_bad_flags_exit_2_with_one_line(argv, message, capsys):
   with pytest.raises(SystemExit) as error:
@@ -140,7 +144,7 @@ def test_cli_bad_flag_in_a_process():
 def test_smoke_run(argv, tmp_path):
   out = str(tmp_path / "run")
   result = supervised.main(argv + ["--seeds", "2", "--lr", "1e-3", "--optimizers", "trac", "reset",
-                                   "--progress-every", "0", "--bootstrap-reps", "20",
+                                   "--quiet", "--bootstrap-reps", "20",
                                    "--out", out])
   for name in ("results.json", "tasks.csv", "tables.md", "curves.npz", "curves.png",
                "diagnostics.png"):
@@ -155,5 +159,26 @@ def test_smoke_run(argv, tmp_path):
   assert saved["summary"]["methods"]["trac"]["shown"]["untuned"]["setting"] == 0
   assert np.isfinite(result["grid"].metrics["reset"]["measure"]).all()
   assert "p_better_than_baseline" not in saved["summary"]["methods"]["trac"]  # no adam here
-  redone = supervised.redraw(out, reps=20)  # from curves.npz alone: the same numbers
+  redone = run_folder.redraw_supervised(out, reps=20)  # from curves.npz alone: the same numbers
   assert redone["methods"]["trac"]["whole_run"] == saved["summary"]["methods"]["trac"]["whole_run"]
+
+
+def test_an_interrupted_run_resumes_to_the_same_numbers(tmp_path, monkeypatch):
+  argv = ["--tasks", "4", "--examples-per-task", "40", "--seeds", "3", "--lr", "1e-2",
+          "--optimizers", "adam", "trac", "--save-every", "1", "--chunk-size", "2", "--quiet",
+          "--bootstrap-reps", "20"]
+  supervised.main(argv + ["--out", str(tmp_path / "whole")])
+
+  def interrupt_after_two(folder, segments_done, *rest):
+    if segments_done == 2:
+      raise KeyboardInterrupt
+
+  with monkeypatch.context() as patch:
+    patch.setattr(run_folder, "progress", interrupt_after_two)
+    with pytest.raises(KeyboardInterrupt):
+      supervised.main(argv + ["--out", str(tmp_path / "cut")])
+  assert run_folder.read_status(str(tmp_path / "cut"))["state"] == "interrupted"
+  supervised.main(["--resume", str(tmp_path / "cut")])
+  whole, resumed = np.load(tmp_path / "whole" / "curves.npz"), np.load(tmp_path / "cut" / "curves.npz")
+  for key in whole.files:
+    np.testing.assert_array_equal(resumed[key], whole[key], err_msg=key)
