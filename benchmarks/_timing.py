@@ -16,13 +16,14 @@ import json
 import math
 import os
 import platform
-import re
 import statistics
 import sys
 import time
 from collections.abc import Callable, Mapping
 from importlib import metadata
 from typing import Any, TextIO
+
+from examples.cli import Parser  # one-line errors, exit status 2: the examples' CLIs' own
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -216,19 +217,6 @@ def _output(text: str) -> str:
       os.path.exists(path) and not os.access(path, os.W_OK)):
     raise argparse.ArgumentTypeError(f"{text}: cannot write there")
   return text
-
-
-class Parser(argparse.ArgumentParser):
-  """Reports a bad argument as one line on stderr, with exit status 2."""
-
-  def __init__(self, *args, **kwargs):
-    super().__init__(*args, **kwargs)
-    # argparse reads "-1e3" as an option unless it looks like a negative number; with this
-    # pattern it is a value, so `--steps -1e3` reaches the check that says why it is wrong.
-    self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-
-  def error(self, message):
-    self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def parser(name: str, doc: str, *, rounds: int | None = None, warmup: int | None = None,

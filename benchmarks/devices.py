@@ -1,17 +1,24 @@
-"""How a lifelong grid's throughput scales with the devices its run axis is split over.
+"""What a lifelong grid costs in fixed-size chunks, and how it scales with the devices.
 
-    python -m benchmarks.devices [--devices 1 2 4] [--runs 16] [--updates 20] [--json PATH]
+    python -m benchmarks.devices [--devices 1 2 4] [--runs 16] [--chunk-size 4] [--json [PATH]]
 
-One grid of the lifelong example (CartPole-v1 with two levels of offset shifts,
-the "purejaxrl" PPO preset, trac(adam), `--runs` seeds) is compiled once per
-device count, its run axis placed on a mesh over the first N devices
-(`examples.grid.device_mesh`), and the compiled programs are timed against each
-other in interleaved rounds (medians; compile time apart). On a CPU the devices
-are simulated (`--xla_force_host_platform_device_count`, set here before JAX
-starts) and share the machine's cores, so the cores, not the device count,
-bound the speed-up; on a GPU or TPU host they are the real accelerators.
+A lifelong grid (`examples.grid`, `examples.runner`) runs in chunks of a fixed
+number of runs, dealt to the devices in turn, so that every run goes through the
+same compiled computation whatever the device count, and a run's numbers do not
+change when devices are added. This measures what that costs and what it buys, on
+one grid of the lifelong example (CartPole-v1 with two levels of offset shifts,
+the "purejaxrl" PPO preset, trac(adam), `--runs` seeds):
 
-Also checks that every split gives the same episodes (returns) for every run.
+* ``one call``: every run in one vmapped call on one device (a chunk as large as
+  the grid), the fastest layout on one device, and the yardstick;
+* ``N devices``: chunks of ``--chunk-size`` runs dealt to the first N devices.
+
+Each layout's grid is timed against the others in interleaved rounds (medians,
+the first call apart, as compile time), and the per-run metrics of the chunked
+layouts are compared bit for bit. On a CPU the devices are simulated
+(`--xla_force_host_platform_device_count`, set here before JAX starts) and share
+the machine's cores, so the cores, not the device count, bound the speed-up; on
+a GPU or TPU host they are the real accelerators.
 """
 
 from __future__ import annotations
@@ -27,39 +34,49 @@ if "--xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "
   os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_"
                              f"device_count={max(_counts + [1])}").strip()
 
-import argparse
-import sys
+import time
 
 import jax
 import numpy as np
 
 from benchmarks import _timing
-from examples.grid import GridProgram, device_mesh
+from examples import runner
+from examples.grid import method_runs, seed_key_array
 from examples.methods import METHODS
+from examples.ppo import make_train
 from examples.presets import PRESETS
 from examples.shifts import shift_tasks
 from examples.tasks import Schedule
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-  parser = argparse.ArgumentParser(prog="python -m benchmarks.devices", description=__doc__,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(argv=None):
+  parser = _timing.parser("devices", __doc__, rounds=5, warmup=0)
   parser.add_argument("--devices", type=_timing.count(1), nargs="+", default=[1, 2, 4],
                       help="device counts to compare (default: 1 2 4)")
   parser.add_argument("--runs", type=_timing.count(1), default=16,
                       help="runs in the grid (seeds of trac(adam); default: 16)")
+  parser.add_argument("--chunk-size", type=_timing.count(1), default=4,
+                      help="runs per chunk of the chunked layouts (default: 4)")
   parser.add_argument("--updates", type=_timing.count(2), default=20,
                       help="PPO updates per run (default: 20)")
-  parser.add_argument("--rounds", type=_timing.count(1), default=5,
-                      help="measured rounds (default: 5)")
-  parser.add_argument("--warmup", type=_timing.count(0), default=1,
-                      help="discarded rounds (default: 1)")
-  parser.add_argument("--json", metavar="PATH",
-                      help="also write the results as JSON to PATH ('-' for stdout)")
   args = parser.parse_args(argv)
   if max(args.devices) > len(jax.devices()):
     parser.error(f"--devices: JAX sees {len(jax.devices())} devices")
   return args
+
+
+def print_table(result: dict, out):
+  s = result["settings"]
+  print(f"{s['runs']} runs x {s['env_steps_per_run']} env steps, "
+        f"{result['environment']['backend']}, {s['cpu_cores']} cores:", file=out)
+  for row in result["rows"]:
+    print(f"  {row['layout_name']:>12} (chunks of {row['chunk_size']}, "
+          f"{'+'.join(map(str, row['runs_per_device']))} runs per device): "
+          f"{row['runs_per_s']:.2f} runs/s, {row['vs_one_call']:.2f}x one call, "
+          f"compile {row['compile_s']:.1f} s", file=out)
+  print(f"  chunked layouts identical on every device count: "
+        f"{result['same_numbers_on_every_device_count']}; one call identical to the chunks: "
+        f"{result['one_call_identical_to_chunks']}", file=out)
 
 
 def main(argv=None) -> dict:
@@ -67,59 +84,50 @@ def main(argv=None) -> dict:
   preset = PRESETS["purejaxrl"]
   tasks = shift_tasks("CartPole-v1", "offset", 2)
   schedule = Schedule.levels(2, args.updates // 2)
-  programs, rows = {}, {}
-  for count in args.devices:
-    program = GridProgram(tasks, schedule, preset.ppo, preset.network.build(tasks.num_actions),
-                          [METHODS["trac"]], [preset.lr], args.runs, progress=False,
-                          mesh=device_mesh(count))
-    seconds = _timing.compile_seconds(program.program, program.inputs)[1]
-    programs[str(count)], rows[str(count)] = program, {"devices": count, "compile_s": seconds}
-  returns = {name: p.run().metrics["trac"]["return"] for name, p in programs.items()}
-  first = next(iter(returns.values()))
-  # Where the splits part: float rounding differs with the per-device batch, and PPO's chaos
-  # can grow a last-bit difference into different episodes.
-  equal = np.all([(r == first) | (np.isnan(r) & np.isnan(first))
-                  for r in returns.values()], axis=0)  # [seeds, settings, updates]
-  same = bool(np.all(equal))
-  runs_equal = int(np.sum(np.all(equal, axis=-1)))
-  updates_equal = equal.shape[-1] if same else int(np.argmin(np.all(equal, axis=(0, 1))))
-  means = np.stack([np.nanmean(r, axis=-1) for r in returns.values()])
-  drift = float(np.nanmax(np.abs(means - means[0]) / np.abs(means[0])))
-  timings = _timing.interleaved({name: p.call for name, p in programs.items()},
-                                rounds=args.rounds, warmup=args.warmup)
-  base = str(args.devices[0])
+  method = METHODS["trac"]
+  program = make_train(preset.ppo, tasks, preset.network.build(tasks.num_actions), method.make,
+                       schedule).program
+  _, runs = method_runs(method, [preset.lr], seed_key_array(0, args.runs))
+  layouts = {"one call": (args.runs, 1)}
+  layouts.update({f"{n} device{'s' if n > 1 else ''}": (args.chunk_size, n)
+                  for n in args.devices})
+
+  def grid(chunk_size, devices):
+    return runner.run_programs({"trac": program}, {"trac": runs}, chunk_size=chunk_size,
+                               segment_steps=schedule.num_updates,
+                               devices=jax.devices()[:devices])
+
+  rows, outputs = {}, {}
+  for name, (chunk_size, devices) in layouts.items():
+    start = time.perf_counter()
+    metrics, layout = grid(chunk_size, devices)  # compiles, for each device it uses
+    rows[name] = {"layout_name": name, "devices": devices, "chunk_size": layout.chunk_size["trac"],
+                  "runs_per_device": layout.runs_per_device(),
+                  "first_call_s": time.perf_counter() - start}
+    outputs[name] = metrics["trac"]
+  timings = _timing.interleaved(
+      {name: (lambda c=c, d=d: grid(c, d)) for name, (c, d) in layouts.items()},
+      rounds=args.rounds, warmup=args.warmup)
   env_steps = schedule.num_updates * preset.ppo.steps_per_update
   for name, t in timings.items():
     rows[name].update(s_per_call=t.median, s_q1=t.q1, s_q3=t.q3, s_rounds=list(t.samples),
                       runs_per_s=args.runs / t.median,
                       env_steps_per_s=args.runs * env_steps / t.median,
-                      speedup=_timing.ratio(timings[base], t),
-                      layout=programs[name].run().layout["trac"])
-  result = {
-      "benchmark": "devices",
-      "environment": _timing.environment(("gymnax", "flax")),
-      "settings": {"env": "CartPole-v1", "preset": "purejaxrl", "method": "trac",
-                   "runs": args.runs, "updates": schedule.num_updates,
-                   "env_steps_per_run": env_steps, "visible_devices": len(jax.devices()),
-                   "cpu_cores": os.cpu_count(), "rounds": args.rounds, "warmup": args.warmup},
-      "same_returns_on_every_split": same,
-      "runs_identical_on_every_split": runs_equal,
-      "updates_identical_on_every_split": updates_equal,
-      "max_relative_difference_of_a_runs_mean_return": drift,
-      "rows": list(rows.values()),
-  }
-  out = sys.stderr if args.json == "-" else sys.stdout
-  print(f"{args.runs} runs x {env_steps} env steps, {jax.default_backend()}, "
-        f"{os.cpu_count()} cores:", file=out)
-  for row in rows.values():
-    print(f"  {row['devices']} device(s) ({'+'.join(map(str, row['layout']))} runs): "
-          f"{row['runs_per_s']:.2f} runs/s, {row['speedup']:.2f}x one device, "
-          f"compile {row['compile_s']:.1f} s", file=out)
-  print(f"  same returns on every split: {same} ({runs_equal} of {args.runs} runs identical; "
-        f"all runs identical for the first {updates_equal} of {schedule.num_updates} updates; "
-        f"largest relative change of a run's mean return {drift:.1%})", file=out)
-  _timing.write_json(args.json, result)
-  return result
+                      vs_one_call=_timing.ratio(timings["one call"], t),
+                      compile_s=max(0.0, rows[name]["first_call_s"] - t.median))
+
+  def identical(a: dict, b: dict) -> bool:
+    return all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
+
+  chunked = [outputs[name] for name in layouts if name != "one call"]
+  return _timing.finish("devices", args, {
+      "env": "CartPole-v1", "preset": "purejaxrl", "method": "trac", "runs": args.runs,
+      "updates": schedule.num_updates, "env_steps_per_run": env_steps,
+      "chunk_size": args.chunk_size, "visible_devices": len(jax.devices()),
+      "cpu_cores": os.cpu_count()}, {
+      "same_numbers_on_every_device_count": all(identical(chunked[0], o) for o in chunked),
+      "one_call_identical_to_chunks": identical(outputs["one call"], chunked[0]),
+      "rows": list(rows.values())}, print_table, ("gymnax", "flax"))
 
 
 if __name__ == "__main__":
