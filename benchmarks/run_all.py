@@ -273,7 +273,8 @@ def devices_section(r: dict) -> tuple[list[str], list[tuple]]:
             " lifelong grids run. On a CPU the devices are simulated and share its cores, which"
             " bound the speed-up. Every run's metrics identical, bit for bit, on every device"
             f" count: {'yes' if same else '**no**'}; the one-call layout "
-            f"{'gives the same numbers too' if r['one_call_identical_to_chunks'] else 'differs (another compiled shape)'}."]
+            + ("gives the same numbers too." if r["one_call_identical_to_chunks"]
+               else "differs (another compiled shape).")]
   return lines, [("lifelong grid: same numbers on 1 and more devices", "yes",
                   "yes" if same else "no", same)]
 

@@ -281,7 +281,8 @@ def redraw_supervised(folder: str, reps: int = BOOTSTRAP_REPS) -> dict:
 
   Example:
     >>> from examples import run_folder
-    >>> s = run_folder.redraw_supervised("examples/results/supervised_random_labels")  # doctest: +SKIP
+    >>> folder = "examples/results/supervised_random_labels"
+    >>> summary = run_folder.redraw_supervised(folder)  # doctest: +SKIP
   """
   grid, saved = load_supervised(folder)
   return _report_supervised(folder, grid, saved, reps)[0]

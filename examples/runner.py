@@ -270,7 +270,8 @@ def run_programs(
   mine = [u for u in range(len(units)) if devs.mine(u)]
   store = Checkpoints(checkpoints) if checkpoints is not None else None
   carries: dict[int, Any] = {}
-  metrics: dict[str, list[dict]] = {name: [] for name in programs}  # per segment: {metric: [slots, steps]}
+  # Per method, per segment (or all segments restored): {metric: [slots, steps]}.
+  metrics: dict[str, list[dict]] = {name: [] for name in programs}
   done = 0
   if resume:
     if store is None or store.latest() is None:
