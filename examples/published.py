@@ -203,9 +203,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   args = parser.parse_args(argv)
   runs, about = {}, []
   for folder in args.folders:
-    if not os.path.isfile(os.path.join(folder, "curves.npz")):
-      parser.error(f"{folder} has no curves.npz (not a run folder of examples.lifelong)")
-    env, methods, saved = whole_run_scores(folder)
+    try:
+      env, methods, saved = whole_run_scores(folder)
+    except ValueError as error:  # no results, or no curves
+      parser.error(str(error))
     if saved.get("preset") != "published":
       parser.error(f"{folder} was run with preset {saved.get('preset')!r}, not 'published' "
                    "(the ablations' folders are read with examples.combine)")

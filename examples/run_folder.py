@@ -197,6 +197,9 @@ def load(folder: str) -> tuple[Grid, dict, Schedule, int]:
            f"its run is {status['state']}" + (f": {status['error']}" if status.get("error")
                                               else ""))
     raise ValueError(f"{folder} has no results.json ({why})")
+  if not os.path.isfile(os.path.join(folder, "curves.npz")):
+    raise ValueError(f"{folder} has no curves.npz (its results predate keeping the curves, so "
+                     "they cannot be redrawn or combined)")
   with open(os.path.join(folder, "results.json")) as f:
     saved = json.load(f)
   curves = np.load(os.path.join(folder, "curves.npz"))
