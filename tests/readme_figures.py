@@ -363,6 +363,43 @@ def cost_table() -> str:
   return "\n".join(lines)
 
 
+SHORT_METHODS = ("Adam", "TRAC(Adam)", "Adam, reset at switch (oracle)", "Adam, b1 = b2 = 0.99",
+                 "Mechanic(Adam)", "Adam + L2 to init", "Adam + shrink & perturb")
+
+
+def short_shifts_table() -> str:
+  """Each method's best, median and spread on the short-budget CartPole and Acrobot grids."""
+  lines = ["| method | settings tried | CartPole best | CartPole median | CartPole spread | "
+           "Acrobot best | Acrobot median | Acrobot spread |", "|---" * 8 + "|"]
+  for method in SHORT_METHODS:
+    tried = md_cell(f"{EX}/cartpole/tables.md", (method,), "configurations")
+    cells = [tried.replace(" (Adam's lr sweep)", "")]
+    for env in ("cartpole", "acrobot"):
+      cell = lambda column, env=env: md_cell(f"{EX}/{env}/tables.md", (method,), column)
+      cells += [f"{cell('best whole-run return')} ({cell('best setting')})",
+                f"{cell('median whole-run return')} ({cell('median setting')})",
+                cell("spread (best - worst)")]
+    lines.append(f"| {method} | " + " | ".join(cells) + " |")
+  return "\n".join(lines)
+
+
+SHORT_CONTROLS = (("no shift (`--shift-scale 0`)", "cartpole_noshift"),
+                  ("permuted observations (`--shift permute`)", "cartpole_permute"))
+
+
+def short_controls_table() -> str:
+  """Adam and TRAC at lr 1e-2 on the two CartPole controls: whole run and levels 3-4."""
+  lines = ["| sequence | Adam | TRAC(Adam) |", "|---|---|---|"]
+  for text, folder in SHORT_CONTROLS:
+    cells = []
+    for method in ("Adam", "TRAC(Adam)"):
+      cell = lambda column: md_cell(f"{EX}/{folder}/tables.md", (method, "lr 0.01"), column)
+      cells.append(f"{cell('whole run')}; levels 3-4: {first(cell('level 3'))}, "
+                   f"{first(cell('level 4'))}")
+    lines.append(f"| {text} | " + " | ".join(cells) + " |")
+  return "\n".join(lines)
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "startup_adam": lambda: startup_table(["adam"]),
     "startup_all": lambda: startup_table(["adam", "adamw", "sgd"]),
@@ -373,6 +410,8 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "least_squares": least_squares_table,
     "anchor": anchor_table,
     "cost": cost_table,
+    "short_shifts": short_shifts_table,
+    "short_controls": short_controls_table,
 }
 
 # ------------------------------------------------------------- quoted figures
@@ -438,11 +477,13 @@ def _quotes_readme() -> list[Quote]:
         lambda: f2(trac_scale_at_level_end("published_cartpole_lr", 0, 0)),
         lambda: f2(trac_scale_at_level_end("published_cartpole", 0, 0)),
         lambda: f"{trac_scale_at_level_end('published_cartpole_lr', 1, 0):.3f}"),
-      q(R, "TRAC's best lr was 1e-4 on MinAtar, 1e-3 on CartPole and 1e-2 on Acrobot",
+      q(R, "TRAC's best lr was 1e-4 on MinAtar and 3e-3 on CartPole and Acrobot{}",
         lambda: "" if (md_cell(f"{EX}/minatar/tables.md", ("TRAC(Adam)",), "best setting"),
                        md_cell(f"{EX}/cartpole/tables.md", ("TRAC(Adam)", "4"), "best setting"),
                        md_cell(f"{EX}/acrobot/tables.md", ("TRAC(Adam)", "4"), "best setting"))
-        == ("lr 0.0001", "lr 0.001", "lr 0.01") else "MISMATCH"),
+        == ("lr 0.0001", "lr 0.003", "lr 0.003") else "MISMATCH"),
+      q(R, "on CartPole its four learning rates score within {} return points of each other",
+        lambda: md_cell(f"{EX}/cartpole/tables.md", ("TRAC(Adam)", "4"), "spread (best - worst)")),
       # misordering (benchmarks.misorder)
       q(R, "the anchor moves by {} of ‖θ₀‖ in {} steps",
         lambda: g3(misorder_row("add_decayed_weights(1e-3) after", "implied")["anchor_error_at"]["500"]),
@@ -542,7 +583,64 @@ def _quotes_examples() -> list[Quote]:
   acro_scales = lambda: [r["scale"] for r in j(f"{EX}/acrobot/results.json", "summary",
                                                "diagnostics_at_segment_end")
                          if r["method"] == "trac" and r["setting"] == best()]
+  short = lambda env, method, level: first(md_cell(f"{EX}/{env}/tables.md",
+                                                    ("TRAC(Adam)" if method == "trac" else "Adam",
+                                                     "lr 0.01"), level))
+  trac_levels = lambda env, level: [float(first(md_cell(f"{EX}/{env}/tables.md",
+                                                        ("TRAC(Adam)", f"lr {lr}"), level)))
+                                    for lr in ("0.0001", "0.001", "0.003", "0.01")]
+
+  def gaps_to_trac(env: str) -> str:
+    """The least and the largest lead over TRAC's best of the tuned methods (not the oracle)."""
+    methods = j(f"{EX}/{env}/results.json", "summary", "methods")
+    best = {m: v["whole_run"][v["best"]] for m, v in methods.items()}
+    gaps = [best[m] - best["trac"] for m in best if m not in ("trac", "reset")]
+    return f"{min(gaps):.0f} to {max(gaps):.0f}"
+
+  cart_best = lambda m: first(md_cell(f"{EX}/cartpole/tables.md", (m,), "best whole-run return"))
   return [
+      q(E, "TRAC's four learning rates on CartPole score within {} return points of each other",
+        lambda: md_cell(f"{EX}/cartpole/tables.md", ("TRAC(Adam)", "4"), "spread (best - worst)")),
+      q(E, "where this one picks 3e-3 on both{}",
+        lambda: "" if all(md_cell(f"{EX}/{env}/tables.md", ("TRAC(Adam)", "4"), "best setting")
+                          == "lr 0.003" for env in ("cartpole", "acrobot")) else "MISMATCH"),
+      q(E, "TRAC at the paper's lr 1e-2 (no tuning): CartPole {}, Acrobot {}.",
+        *(lambda env=env: md_cell(f"{EX}/{env}/tables.md", ("TRAC(Adam)", "lr 0.01"), "whole run")
+          for env in ("cartpole", "acrobot"))),
+      q(E, "TRAC's level means stay at {} or more on CartPole at every learning rate",
+        lambda: f1(min(min(trac_levels("cartpole", f"level {i}")) for i in range(5)))),
+      q(E, "and on Acrobot end at {} .. {} in level 4",
+        lambda: f"{max(trac_levels('acrobot', 'level 4')):.0f}",
+        lambda: f"{min(trac_levels('acrobot', 'level 4')):.0f}"),
+      q(E, "also falls, a level later: {} in level 2, {} in levels 3 and 4, against TRAC's {} and {}",
+        lambda: short("cartpole_noshift", "adam", "level 2"),
+        lambda: short("cartpole_noshift", "adam", "level 3")
+        if short("cartpole_noshift", "adam", "level 3") == short("cartpole_noshift", "adam",
+                                                                 "level 4") else "MISMATCH",
+        lambda: short("cartpole_noshift", "trac", "level 3"),
+        lambda: short("cartpole_noshift", "trac", "level 4")),
+      q(E, "**The oracle is the best method on CartPole** ({}, the only interval",
+        lambda: md_cell(f"{EX}/cartpole/tables.md", ("Adam, reset at switch (oracle)",),
+                        "best whole-run return")),
+      q(E, "Mechanic ({}), tuned Adam ({}), Shrink & Perturb ({}), non-stationary Adam ({}) and L2 "
+        "to init ({}), all with intervals overlapping TRAC's",
+        *(lambda m=m: cart_best(m) for m in ("Mechanic(Adam)", "Adam", "Adam + shrink & perturb",
+                                              "Adam, b1 = b2 = 0.99", "Adam + L2 to init"))),
+      q(E, "ahead of TRAC ({} at lr 3e-3; {} untuned), by {} return points",
+        lambda: cart_best("TRAC(Adam)"), lambda: short("cartpole", "trac", "whole run"),
+        lambda: gaps_to_trac("cartpole")),
+      q(E, "all ahead of TRAC ({} at lr 3e-3; {} untuned) by {} return points",
+        lambda: md_cell(f"{EX}/acrobot/tables.md", ("TRAC(Adam)",), "best whole-run return"),
+        lambda: short("acrobot", "trac", "whole run"), lambda: gaps_to_trac("acrobot")),
+      q(E, "At the paper's lr 1e-2, Adam scores {} on CartPole and {} on Acrobot against TRAC's {} "
+        "and {}.",
+        *(lambda env=env, m=m: md_cell(f"{EX}/{env}/tables.md", (m, "lr 0.01"), "whole run")
+          for m in ("Adam", "TRAC(Adam)") for env in ("cartpole", "acrobot"))),
+      q(E, "(untuned TRAC {} and {}; Adam at its median setting {} and {})",
+        lambda: short("cartpole", "trac", "whole run"), lambda: short("acrobot", "trac", "whole run"),
+        *(lambda env=env: first(md_cell(f"{EX}/{env}/tables.md", ("Adam",),
+                                        "median whole-run return"))
+          for env in ("cartpole", "acrobot"))),
       q(E, "its S stays at {}-{} (TRAC shrinks",
         lambda: f"{min(acro_scales()):.3f}", lambda: f"{max(acro_scales()):.3f}"),
       q(E, "so its first levels are poor ({} .. {} in level 0)",
