@@ -59,7 +59,7 @@ def _parser() -> Parser:
   p = Parser(prog=PROG,
               description="Continual supervised learning through many tasks: slowly-changing "
               "regression, permuted-input or random-label MNIST-1D. With no arguments: the "
-              "regression demo (about 30 s on 2 cores).")
+              "regression demo (about 40 s on 2 cores, compilation included).")
   p.add_argument("--benchmark", default="regression", help="regression (default), permuted "
                  "or random_labels")
   p.add_argument("--tasks", type=int, help="tasks in a run (regression: slow-bit settings)")
