@@ -35,7 +35,7 @@ import optax
 
 import trac_optax
 from benchmarks import _timing
-from benchmarks.startup import _loss, _seeds, BATCH, POINTS, make_problem
+from benchmarks.startup import _loss, _seeds, make_problem, minibatch_update
 
 LR = 1e-3
 
@@ -67,11 +67,7 @@ def run(opt, problem, params, key, steps):
   state = opt.init(params)
 
   def step(carry, t):
-    params, state = carry
-    idx = jax.random.randint(jax.random.fold_in(key, t), (BATCH,), 0, POINTS)
-    grads = jax.grad(_loss)(params, problem["x"][idx], problem["y"][idx])
-    updates, state = opt.update(grads, state, params)
-    params = optax.apply_updates(params, updates)
+    params, state = minibatch_update(opt, problem, key, *carry, t)
     return (params, state), (trac_optax.anchor_error(params, state, theta_0),
                              trac_optax.get_scale(state))
 

@@ -78,6 +78,14 @@ def _loss(params, x, y):
   return jnp.mean((_mlp(params, x) - y) ** 2)
 
 
+def minibatch_update(opt, problem, key, params, opt_state, t):
+  """One step of ``opt`` on minibatch ``t`` (drawn from ``key``) of the problem's points."""
+  idx = jax.random.randint(jax.random.fold_in(key, t), (BATCH,), 0, POINTS)
+  grads = jax.grad(_loss)(params, problem["x"][idx], problem["y"][idx])
+  updates, opt_state = opt.update(grads, opt_state, params)
+  return optax.apply_updates(params, updates), opt_state
+
+
 def train(opt, problem, params, key, steps, opt_state=None):
   """``steps`` steps of ``opt`` from ``params``: per-step held-out loss and S, final state."""
   if opt_state is None:
@@ -85,11 +93,7 @@ def train(opt, problem, params, key, steps, opt_state=None):
   has_trac = bool(trac_optax.get_scales(opt_state))
 
   def step(carry, t):
-    params, opt_state = carry
-    idx = jax.random.randint(jax.random.fold_in(key, t), (BATCH,), 0, POINTS)
-    grads = jax.grad(_loss)(params, problem["x"][idx], problem["y"][idx])
-    updates, opt_state = opt.update(grads, opt_state, params)
-    params = optax.apply_updates(params, updates)
+    params, opt_state = minibatch_update(opt, problem, key, *carry, t)
     scale = trac_optax.get_scale(opt_state) if has_trac else jnp.ones([])
     return (params, opt_state), (_loss(params, problem["x_eval"], problem["y_eval"]), scale)
 

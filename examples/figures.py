@@ -202,11 +202,17 @@ def plot_sweep(path: str, summary: dict):
     ax.fill_between(lrs, [by_lr[lr][low] for lr in lrs], [by_lr[lr][high] for lr in lrs],
                     color=color, alpha=0.15, lw=0)
   ax.set_xscale("log")
-  ax.set_xlabel("learning rate")
+  _finish(fig, ax, path, summary, "learning rate", "mean and 95% bootstrap interval over seeds",
+          legend_size=8)
+
+
+def _finish(fig, ax, path: str, summary: dict, xlabel: str, title: str, legend_size: int):
+  """Labels a whole-run-score figure against `xlabel`, titles it and saves it."""
+  ax.set_xlabel(xlabel)
   ax.set_ylabel(whole_run_label(summary))
-  ax.set_title(f"{summary['tasks']}: mean and 95% bootstrap interval over seeds", fontsize=9)
+  ax.set_title(f"{summary['tasks']}: {title}", fontsize=9)
   ax.grid(alpha=0.3)
-  ax.legend(fontsize=8)
+  ax.legend(fontsize=legend_size)
   _save(fig, path)
 
 
@@ -234,12 +240,8 @@ def plot_tuning_cost(path: str, summary: dict, untuned: dict[str, int]):
     ax.plot(k, m["best_of_k"], "o-", color=color, ms=4, label=m["label"]
             + (" (lr from Adam's sweep)" if offset else ""))
   ax.set_xscale("log", base=2)
-  ax.set_xlabel("settings tried (expected best of k drawn from the grid)")
-  ax.set_ylabel(whole_run_label(summary))
-  ax.set_title(f"{summary['tasks']}: tuning cost; mean over seeds", fontsize=9)
-  ax.grid(alpha=0.3)
-  ax.legend(fontsize=7)
-  _save(fig, path)
+  _finish(fig, ax, path, summary, "settings tried (expected best of k drawn from the grid)",
+          "tuning cost; mean over seeds", legend_size=7)
 
 
 def plot_segments(path: str, summary: dict):
