@@ -81,13 +81,11 @@ class Layout:
     chunk_size: {method: runs per chunk}.
     chunks: {method: number of chunks}.
     devices: how many devices the chunks are dealt to.
-    processes: how many processes (hosts) share those devices.
   """
 
   chunk_size: dict[str, int]
   chunks: dict[str, int]
   devices: int
-  processes: int
 
   def units(self) -> list[tuple[str, int]]:
     """Every (method, chunk), in the order they are dealt to devices."""
@@ -198,19 +196,18 @@ class _Devices:
   def mine(self, unit: int) -> bool:
     return self.of(unit).id in self.local
 
+  def gather(self, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every unit's arrays, from the process that ran it.
 
-def _gather(local: dict[str, np.ndarray], owned: Sequence[str],
-            devices: _Devices) -> dict[str, np.ndarray]:
-  """Every process's `local` arrays merged (each key is owned by the process holding it)."""
-  if devices.processes == 1:
-    return local
-  from jax.experimental import multihost_utils
-  keys = sorted(local)
-  stacked = multihost_utils.process_allgather(
-      {k: np.asarray(local[k]) if k in owned else np.zeros_like(local[k]) for k in keys})
-  mine = np.asarray(multihost_utils.process_allgather(
-      np.asarray([k in owned for k in keys])))  # [processes, keys]
-  return {k: np.asarray(stacked[k])[int(np.argmax(mine[:, i]))] for i, k in enumerate(keys)}
+    `arrays` has a key "<unit>/..." for every unit: this process's own values, and
+    zeros of the same shape for the units other processes ran.
+    """
+    if self.processes == 1:
+      return arrays
+    from jax.experimental import multihost_utils
+    stacked = multihost_utils.process_allgather(arrays)  # {key: [processes, ...]}
+    owner = lambda key: self.of(int(key.split("/", 1)[0])).process_index
+    return {key: np.asarray(value)[owner(key)] for key, value in stacked.items()}
 
 
 def run_programs(
@@ -252,7 +249,7 @@ def run_programs(
   devs = _Devices(devices)
   sizes = {name: min(chunk_size, runs[name].count) for name in programs}
   layout = Layout(sizes, {name: math.ceil(runs[name].count / sizes[name]) for name in programs},
-                  len(devs.all), devs.processes)
+                  len(devs.all))
   units = layout.units()
   num_steps = {p.num_steps for p in programs.values()}
   if len(num_steps) != 1:
@@ -268,6 +265,8 @@ def run_programs(
     templates[name] = jax.eval_shape(inits[name], *chunk_inputs[name][0])
 
   mine = [u for u in range(len(units)) if devs.mine(u)]
+  # Each chunk's keys and hyperparameters, placed once on its device.
+  placed = {u: jax.device_put(chunk_inputs[units[u][0]][units[u][1]], devs.of(u)) for u in mine}
   store = Checkpoints(checkpoints) if checkpoints is not None else None
   carries: dict[int, Any] = {}
   # Per method, per segment (or all segments restored): {metric: [slots, steps]}.
@@ -291,35 +290,35 @@ def run_programs(
         metrics[name].append(saved)
   else:
     for u in mine:
-      name, k = units[u]
-      carries[u] = inits[name](*jax.device_put(chunk_inputs[name][k], devs.of(u)))
+      carries[u] = inits[units[u][0]](*placed[u])
 
-  mine_units = {units[u] for u in mine}
+  metric_shapes: dict[tuple[str, int], dict] = {}  # (method, steps): its chunks' metrics
   first, start = done, time.perf_counter()
   for s in range(done, len(bounds)):
     a, b = bounds[s]
-    local = {}
+    xs = {name: jax.tree.map(lambda x: x[a:b], p.xs) for name, p in programs.items()}
+    outs = {}
     for u in mine:  # dispatched asynchronously: every device works at once
-      name, k = units[u]
-      xs = jax.device_put(jax.tree.map(lambda x: x[a:b], programs[name].xs), devs.of(u))
-      hparams = jax.device_put(chunk_inputs[name][k][1], devs.of(u))
-      carries[u], out = advances[name](carries[u], hparams, xs)
-      local.update({f"{name}/{k}/{key}": value for key, value in out.items()})
-    local = {key: np.asarray(value) for key, value in local.items()}
-    if devs.processes > 1:  # the other processes' chunks, as zeros of their shape
-      for name, k in set(units) - mine_units:
-        shapes = jax.eval_shape(advances[name], templates[name], chunk_inputs[name][k][1],
-                                jax.tree.map(lambda x: x[a:b], programs[name].xs))[1]
-        local.update({f"{name}/{k}/{key}": np.zeros(x.shape, x.dtype)
-                      for key, x in shapes.items()})
-      local = _gather(local, [key for key in local if _unit_of(key) in mine_units], devs)
+      name = units[u][0]
+      carries[u], outs[u] = advances[name](carries[u], placed[u][1],
+                                           jax.device_put(xs[name], devs.of(u)))
+    local = {}
+    for u, (name, k) in enumerate(units):
+      if u in outs:
+        local.update({f"{u}/{key}": np.asarray(value) for key, value in outs[u].items()})
+      else:  # another process's chunk: zeros of its shape, replaced by the gather
+        if (name, b - a) not in metric_shapes:
+          metric_shapes[name, b - a] = jax.eval_shape(
+              advances[name], templates[name], chunk_inputs[name][k][1], xs[name])[1]
+        local.update({f"{u}/{key}": np.zeros(x.shape, x.dtype)
+                      for key, x in metric_shapes[name, b - a].items()})
+    local = devs.gather(local)
     for name in programs:
-      names = [key.split("/", 2)[2] for key in local if key.startswith(f"{name}/0/")]
-      metrics[name].append({key: np.concatenate([local[f"{name}/{k}/{key}"]
-                                                 for k in range(layout.chunks[name])])
-                            for key in names})
+      chunks = [u for u, unit in enumerate(units) if unit[0] == name]
+      metrics[name].append({key: np.concatenate([local[f"{u}/{key}"] for u in chunks])
+                            for key in _metric_names(local, chunks[0])})
     if store is not None and s + 1 < len(bounds):
-      _save(store, s + 1, carries, mine_units, units, templates, metrics, bounds, devs)
+      _save(store, s + 1, carries, units, templates, metrics, bounds, devs)
     if on_segment is not None and jax.process_index() == 0:
       on_segment(s + 1, len(bounds), first, time.perf_counter() - start)
 
@@ -333,9 +332,9 @@ def run_programs(
   return result, layout
 
 
-def _unit_of(key: str) -> tuple[str, int]:
-  name, k, _ = key.split("/", 2)
-  return name, int(k)
+def _metric_names(local: dict[str, np.ndarray], unit: int) -> list[str]:
+  """The metric names of `unit` among a segment's "<unit>/<metric>" keys."""
+  return [key.split("/", 1)[1] for key in local if key.split("/", 1)[0] == str(unit)]
 
 
 def _host_zeros(template) -> Any:
@@ -349,16 +348,14 @@ def _host_zeros(template) -> Any:
   return jax.tree.map(zeros, template)
 
 
-def _save(store: Checkpoints, segments_done: int, carries: dict, mine_units: set,
+def _save(store: Checkpoints, segments_done: int, carries: dict,
           units: Sequence[tuple[str, int]], templates: dict, metrics: dict,
           bounds: Sequence[tuple[int, int]], devs: _Devices):
-  state = {}
-  for u, (name, k) in enumerate(units):
+  carry = {}
+  for u, (name, _) in enumerate(units):  # another process's chunk: zeros, then the gather
     host = to_host(carries[u]) if u in carries else _host_zeros(templates[name])
-    state.update(_flatten(host, f"carry/{u}"))
-  if devs.processes > 1:
-    state = _gather(state, [key for key in state if units[int(key.split("/")[1])] in mine_units],
-                    devs)
+    carry.update(_flatten(host, str(u)))
+  state = {f"carry/{key}": value for key, value in devs.gather(carry).items()}
   for name, segs in metrics.items():
     for key in segs[0]:
       state[f"metrics/{name}/{key}"] = np.concatenate([m[key] for m in segs], axis=1)

@@ -76,7 +76,7 @@ def test_per_run_metrics_are_identical_on_1_2_and_4_devices(split_runs):
 
 
 def test_chunks_are_dealt_to_devices_in_turn():
-  layout = runner.Layout({"adam": 4, "trac": 2}, {"adam": 3, "trac": 1}, devices=2, processes=1)
+  layout = runner.Layout({"adam": 4, "trac": 2}, {"adam": 3, "trac": 1}, devices=2)
   assert layout.units() == [("adam", 0), ("adam", 1), ("adam", 2), ("trac", 0)]
   assert layout.runs_per_device() == [8, 6]
   assert runner.segments(7, 3) == [(0, 3), (3, 6), (6, 7)]
