@@ -129,7 +129,7 @@ def run(exp: Experiment) -> dict:
                             exp.quiet) as on_segment:
     grid = run_grid(exp.tasks, exp.schedule, exp.config, exp.network.build(exp.tasks.num_actions),
                     exp.methods, exp.lrs, exp.seeds, exp.seed, chunk_size=exp.chunk_size,
-                    segment_updates=exp.segment_updates, devices=exp.devices,
+                    segment_steps=exp.segment_updates, devices=exp.devices,
                     checkpoints=os.path.join(exp.out, run_folder.CHECKPOINTS), resume=resume,
                     on_segment=on_segment)
   wall = time.perf_counter() - start

@@ -89,6 +89,18 @@ def run_methods(programs: dict[str, runner.Program], methods: Sequence[Method],
                 resume: bool = False, on_segment: Optional[Callable] = None) -> Grid:
   """Runs every method's program over its settings x seeds (see `examples.runner`).
 
+  Args:
+    programs: {method name: its run as a `runner.Program`}.
+    methods, lrs: the methods, each over `method.configs(lrs)`.
+    num_seeds, seed: seeds per setting; seed i's key is `seed_key_array(seed, n)[i]`.
+    chunk_size: runs per compiled call.
+    segment_steps: steps between two saves and progress calls (default: the
+      whole run in one segment).
+    devices: the devices to use (default: all, see `select_devices`).
+    checkpoints: folder to save to after every segment (None: no saving).
+    resume: continue from the checkpoint in `checkpoints`.
+    on_segment: see `runner.run_programs`.
+
   Returns:
     A `Grid` whose metrics are [seeds, settings, steps].
   """
@@ -106,23 +118,9 @@ def run_methods(programs: dict[str, runner.Program], methods: Sequence[Method],
               {n: [layout.chunk_size[n]] * layout.chunks[n] for n in out})
 
 
-def run_grid(
-    tasks: TaskSet,
-    schedule: Schedule,
-    config: PPOConfig,
-    network,
-    methods: Sequence[Method],
-    lrs: Sequence[float],
-    num_seeds: int,
-    seed: int = 0,
-    *,
-    chunk_size: int = CHUNK_SIZE,
-    segment_updates: Optional[int] = None,
-    devices: Optional[Sequence] = None,
-    checkpoints: Optional[str] = None,
-    resume: bool = False,
-    on_segment: Optional[Callable] = None,
-) -> Grid:
+def run_grid(tasks: TaskSet, schedule: Schedule, config: PPOConfig, network,
+             methods: Sequence[Method], lrs: Sequence[float], num_seeds: int, seed: int = 0,
+             **options) -> Grid:
   """Trains every method x setting x seed through `schedule`.
 
   Args:
@@ -132,19 +130,11 @@ def run_grid(
     num_seeds: seeds per method and setting.
     seed: base random seed; seed i's key is `fold_in(key(seed), i)`, the same
       whatever the number of seeds, methods, settings or devices.
-    chunk_size: runs per compiled call (see `examples.runner`).
-    segment_updates: updates between two checkpoints and progress lines
-      (default: the whole run in one segment).
-    devices: the devices to use (default: all, see `select_devices`).
-    checkpoints: folder to save to after every segment (None: no saving).
-    resume: continue from the checkpoint in `checkpoints`.
-    on_segment: see `examples.runner.run_programs`.
+    **options: as for `run_methods`; a step is one PPO update.
 
   Returns:
-    A `Grid`.
+    A `Grid` whose metrics are [seeds, settings, updates].
   """
   programs = {m.name: make_train(config, tasks, network, m.make, schedule,
                                  reset_at_switch=m.reset_at_switch).program for m in methods}
-  return run_methods(programs, methods, lrs, num_seeds, seed, chunk_size=chunk_size,
-                     segment_steps=segment_updates, devices=devices, checkpoints=checkpoints,
-                     resume=resume, on_segment=on_segment)
+  return run_methods(programs, methods, lrs, num_seeds, seed, **options)

@@ -151,8 +151,7 @@ def run_grid(bench: Benchmark, network: nn.Module, methods: Sequence[Method],
     lrs: the learning rates.
     num_seeds: seeds per method and setting.
     seed: base seed; seed i's key is `examples.grid.seed_key_array(seed, n)[i]`.
-    **options: `chunk_size`, `segment_steps` (tasks between two saves), `devices`,
-      `checkpoints`, `resume`, `on_segment`, as for `examples.grid.run_methods`.
+    **options: as for `examples.grid.run_methods`; a step is one task.
 
   Returns:
     A `Grid` whose metrics are [seeds, settings, tasks].

@@ -37,7 +37,7 @@ methods = [METHODS["adam"], METHODS["trac"],
 out = {}
 for devices in (1, 2, 4):
   g = run_grid(tasks, Schedule.levels(2, 2), config, network, methods, [1e-3, 1e-2], 3, seed=7,
-               chunk_size=4, segment_updates=3, devices=select_devices(devices))
+               chunk_size=4, segment_steps=3, devices=select_devices(devices))
   out[devices] = {"layout": g.layout, "devices": g.devices, "runs": g.runs,
                   "metrics": {n: {k: np.asarray(v, np.float64).tolist() for k, v in m.items()}
                               for n, m in g.metrics.items()}}
