@@ -22,7 +22,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from examples import figures, run_folder, tables
+from examples import figures, minatar_reference, run_folder, tables
 from examples.cli import Parser, command_line
 from examples.grid import Grid
 from examples.methods import METHODS
@@ -99,7 +99,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   if unknown:
     parser.error(f"--lr-from-adam: {unknown[0]!r} is in none of the folders")
 
-  summary = summarize(grid, saved["task_names"], saved["tasks"], schedule, args.score)
+  summary = summarize(grid, saved["task_names"], saved["tasks"], schedule, args.score,
+                      minatar_reference.yardstick(saved["task_names"]))
   add_tuning_cost(summary, args.lr_from_adam)
   default_lr = args.default_lr or PRESETS[saved["preset"]].lr
   untuned = {name: untuned_setting(summary, name, default_lr) for name in summary["methods"]

@@ -15,7 +15,7 @@ from typing import Optional
 
 import jax
 
-from examples import run_folder, tables
+from examples import minatar_reference, run_folder, tables
 from examples.summary import add_tuning_cost, summarize
 from examples.grid import Grid, run_grid, select_devices
 from examples.methods import Method
@@ -134,7 +134,8 @@ def run(exp: Experiment) -> dict:
                     on_segment=on_segment)
   wall = time.perf_counter() - start
   result = add_tuning_cost(summarize(
-      grid, exp.tasks.task_names, exp.tasks.name, exp.schedule, exp.score))
+      grid, exp.tasks.task_names, exp.tasks.name, exp.schedule, exp.score,
+      minatar_reference.yardstick(exp.tasks.task_names)))
   if jax.process_index() == 0:
     run_folder.save(exp.out, grid, result, exp.schedule, exp.config.steps_per_update,
                     about(exp, grid, wall, code))

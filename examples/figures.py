@@ -127,21 +127,24 @@ def plot_curves(path: str, grid: "Grid", summary: dict, schedule: Schedule,
   """
   steps = (np.arange(schedule.num_updates) + 1) * steps_per_update
   normalized = summary["yardstick"] is not None
-  if normalized:
-    per_update = np.asarray([summary["yardstick"][summary["task_names"][t]]
-                             for t in schedule.tasks])
+  if normalized:  # each update's return on the yardstick of the task then in force
+    yardstick = [summary["yardstick"][summary["task_names"][t]] for t in schedule.tasks]
+    r_random = np.asarray([y["random"] for y in yardstick])
+    r_range = np.asarray([y["reference"] - y["random"] for y in yardstick])
   window = max(1, schedule.updates_per_task // 8)
   fig, ax = plt.subplots(figsize=(12, 4.4))
   for name, metrics in grid.metrics.items():
     shown = _shown_settings(summary, name)
     for j in shown:
-      curves = metrics["return"][:, j] / (per_update if normalized else 1.0)
+      curves = metrics["return"][:, j]
+      curves = (curves - r_random) / r_range if normalized else curves
       mean, half = stats.mean_se(_smooth(curves, window))
       color = _color(name, _shade(shown.index(j), len(shown)))
       ax.plot(steps, mean, color=color, lw=1.5, label=_label(summary, name, j, len(shown) > 0))
       ax.fill_between(steps, mean - half, mean + half, color=color, alpha=0.15, lw=0)
   _mark_segments(ax, summary, steps_per_update, label=True)
-  ax.set_ylabel("normalized return" if normalized else "episode return")
+  ax.set_ylabel("normalized score (0 = random, 1 = reference)" if normalized
+                else "episode return")
   ax.set_xlabel("environment steps (dotted: task changes)")
   ax.set_title(f"{summary['tasks']}: mean and standard error over "
                f"{seed_counts(m['return'].shape[0] for m in grid.metrics.values())} seeds "
@@ -269,9 +272,11 @@ def plot_segments(path: str, summary: dict):
            label=_label(summary, name, m["best"], 1), error_kw={"lw": 0.8})
   if normalized:
     ax.axhline(1.0, color="gray", lw=1, ls="--")
+    ax.axhline(0.0, color="gray", lw=1, ls=":")
   ax.set_xticks(np.arange(len(segments)))
   ax.set_xticklabels(segments, fontsize=7, rotation=30, ha="right")
-  ax.set_ylabel("normalized return (1 = a fresh network)" if normalized else "episode return")
+  ax.set_ylabel("normalized score (0 = random, 1 = reference)" if normalized
+                else "episode return")
   ax.set_title(f"{summary['tasks']}: mean and 95% bootstrap interval over seeds, each method "
                "at its best "
                "setting", fontsize=9)

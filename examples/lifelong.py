@@ -84,7 +84,7 @@ def _parser() -> Parser:
                       help="learning rate(s); several give a sweep (default: the preset's)")
   common.add_argument("--optimizers", nargs="+", default=None, metavar="METHOD",
                       help=f"any of {', '.join(METHODS)} (default: adam trac; with --games "
-                      "also reset, the yardstick of normalised returns)")
+                      "also reset, the from-scratch oracle of the plasticity-loss test)")
   common.add_argument("--grid", nargs="+", default=[], metavar="METHOD.NAME=V,V",
                       help="replace a method's grid of values beyond the lr, e.g. "
                       "l2_init.strength=1e-3,1e-2")

@@ -39,8 +39,9 @@ class Method:
     needs_key: `make` also takes `key`, a PRNG key of the run's own (derived from
       its seed's key, so it is the same for every setting of the seed).
     about: one line on what the method is, for the README and `--help`.
-    role: what the report asks of it beyond its scores: "yardstick" (its
-      from-scratch returns normalise game sequences), "baseline" (the optimizer
+    role: what the report asks of it beyond its scores: "oracle" (what a fresh
+      network reaches: the plasticity-loss test compares the others with it),
+      "baseline" (the optimizer
       the others are tuned against: methods run at its best learning rate count
       its sweep in their tuning cost) or "untuned" (drawn at its default learning
       rate as one point of the tuning-cost figure); "" for none.
@@ -104,7 +105,7 @@ METHODS = {m.name: m for m in [
                  "each step, as the reference implementation does (an ablation)"),
     Method("reset", "Adam, reset at switch (oracle)", "Greens", _adam, reset_at_switch=True,
            about="optax.adam(lr); network and Adam state re-initialised when the task changes",
-           role="yardstick"),
+           role="oracle"),
     Method("adam_ns", "Adam, b1 = b2 = 0.99", "Purples", _adam_ns,
            about="optax.adam(lr, b1=0.99, b2=0.99), Dohare et al.'s non-stationary Adam"),
     Method("mechanic", "Mechanic(Adam)", "copper", _mechanic,
@@ -119,7 +120,7 @@ METHODS = {m.name: m for m in [
 ]}
 
 
-ROLES = ("yardstick", "baseline", "untuned")
+ROLES = ("oracle", "baseline", "untuned")
 
 
 def with_role(role: str, names) -> "str | None":

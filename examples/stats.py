@@ -18,12 +18,15 @@ bounded return keeps its bounds; the standard error of the mean, to compare with
 published mean +- SE cells; the probability of improvement of one method over
 another, with its interval; performance profiles. Curves get mean +- SE bands.
 
-Normalised return (game sequences): a seed's return on a segment of game g divided
-by the yardstick of g, the return that a fresh network and a fresh Adam state
-reach on g in the same number of steps: the "reset at switch" oracle's return on
-g (its every segment starts from scratch), averaged over seeds and visits, at the
-learning rate where that average is highest (the strongest yardstick the grid
-offers). The whole-run normalised return is the mean over segments.
+Normalised score (game sequences): a fixed yardstick per game g, which no run
+changes, (R - R_random(g)) / (R_ref(g) - R_random(g)): 0 for the uniformly random
+policy, 1 for the reference return (see `examples.minatar_reference`). The
+whole-run normalised score is the mean over segments.
+
+The plasticity-loss test (`visit_differences`): per game and visit k >= 2, a
+seed's score at visit k minus its score at visit 1 (did the same network learn
+the game worse when it came back?), and minus the from-scratch oracle's score at
+visit k on the same seed (does it learn worse than a fresh network would?).
 """
 
 import contextlib
@@ -103,55 +106,11 @@ def at_segment_ends(values: np.ndarray, schedule: Schedule) -> np.ndarray:
   return values[..., [seg.stop - 1 for seg in schedule.segments()]]
 
 
-def yardstick(reset_returns: np.ndarray, schedule: Schedule, num_tasks: int) -> np.ndarray:
-  """Per task: the from-scratch return (see the module docstring) from the oracle's grid.
-
-  Args:
-    reset_returns: the oracle's segment returns [seeds, settings, segments].
-
-  Returns:
-    [num_tasks] floats; NaN for a task no setting finished an episode on.
-  """
-  tasks = np.asarray([seg.task for seg in schedule.segments()])
-  out = np.full(num_tasks, np.nan)
-  with warnings.catch_warnings():
-    warnings.simplefilter("ignore", RuntimeWarning)
-    for task in range(num_tasks):
-      per_setting = np.nanmean(reset_returns[..., tasks == task], axis=(0, 2))
-      if np.isfinite(per_setting).any():
-        out[task] = np.nanmax(per_setting)
-  return out
-
-
 def whole_run(segments: np.ndarray) -> np.ndarray:
   """[..., segments] -> [...]: the mean over segments (NaN segments left out)."""
   with warnings.catch_warnings():
     warnings.simplefilter("ignore", RuntimeWarning)
     return np.nanmean(segments, axis=-1)
-
-
-def bootstrap_ratio(numerator: np.ndarray, denominator: np.ndarray, draws: int = 2000,
-                    seed: int = 0) -> tuple[float, float, float]:
-  """Ratio of the means over seeds, with a 95% paired bootstrap interval over seeds.
-
-  Returns:
-    (ratio, low, high); NaN where undefined.
-  """
-  numerator, denominator = np.asarray(numerator, float), np.asarray(denominator, float)
-  keep = np.isfinite(numerator) & np.isfinite(denominator)
-  numerator, denominator = numerator[keep], denominator[keep]
-  # A ratio of returns means "how much of it was kept" only when both are positive.
-  if len(numerator) == 0 or denominator.mean() <= 0 or numerator.mean() < 0:
-    return float("nan"), float("nan"), float("nan")
-  ratio = numerator.mean() / denominator.mean()
-  picks = np.random.default_rng(seed).integers(0, len(numerator), (draws, len(numerator)))
-  with np.errstate(all="ignore"):
-    samples = numerator[picks].mean(1) / denominator[picks].mean(1)
-  samples = samples[np.isfinite(samples)]
-  if len(numerator) < 2 or len(samples) == 0:
-    return float(ratio), float("nan"), float("nan")
-  low, high = np.percentile(samples, [2.5, 97.5])
-  return float(ratio), float(low), float(high)
 
 
 def rank_settings(scores: np.ndarray) -> tuple[int, int]:
@@ -183,19 +142,50 @@ def spread(scores: np.ndarray) -> float:
   return float(np.nanmax(means) - np.nanmin(means))
 
 
-def normalize(segments: np.ndarray, schedule: Schedule,
-              denominators: Optional[Sequence[float]]) -> Optional[np.ndarray]:
-  """[..., segments] returns -> the same divided by each segment's task's yardstick.
+def normalize(segments: np.ndarray, schedule: Schedule, r_random: Sequence[float],
+              r_ref: Sequence[float]) -> np.ndarray:
+  """[..., segments] returns -> (R - R_random) / (R_ref - R_random) of each segment's task.
 
-  A yardstick that is not positive (a game the fresh network earned nothing on)
-  normalises nothing: those segments are NaN, and whole-run means leave them out.
+  Args:
+    segments: [..., segments] returns.
+    schedule: the schedule the returns were trained on.
+    r_random, r_ref: per task, the random policy's and the reference's return.
+
+  Raises:
+    ValueError: a task whose R_ref equals its R_random.
   """
-  if denominators is None:
-    return None
-  per_segment = np.asarray([denominators[seg.task] for seg in schedule.segments()], float)
-  per_segment = np.where(per_segment > 0, per_segment, np.nan)
-  with np.errstate(all="ignore"):
-    return segments / per_segment
+  r_random, r_ref = np.asarray(r_random, np.float64), np.asarray(r_ref, np.float64)
+  if np.any(r_ref == r_random):
+    raise ValueError(f"a task's R_ref equals its R_random: {r_ref} vs {r_random}")
+  tasks = [seg.task for seg in schedule.segments()]
+  return (np.asarray(segments, np.float64) - r_random[tasks]) / (r_ref - r_random)[tasks]
+
+
+def visit_differences(scores: np.ndarray, schedule: Schedule,
+                      oracle: Optional[np.ndarray] = None) -> list[dict]:
+  """The plasticity-loss test's paired differences, per task and visit k >= 2.
+
+  Args:
+    scores: [seeds, segments] one method's (normalised) segment scores.
+    schedule: the schedule they were trained on.
+    oracle: [seeds, segments] the from-scratch oracle's scores on the same seeds,
+      or None.
+
+  Returns:
+    One dict per task and visit k >= 2: "task", "visit", "minus_first" (the
+    seeds' score at visit k minus at visit 1) and, with `oracle`, "minus_oracle"
+    (minus the oracle's score at visit k), each [seeds].
+  """
+  out = []
+  segments = schedule.segments()
+  for task in sorted({seg.task for seg in segments}):
+    visits = [i for i, seg in enumerate(segments) if seg.task == task]
+    for k, i in enumerate(visits[1:], start=2):
+      entry = {"task": task, "visit": k, "minus_first": scores[:, i] - scores[:, visits[0]]}
+      if oracle is not None:
+        entry["minus_oracle"] = scores[:, i] - oracle[:, i]
+      out.append(entry)
+  return out
 
 
 def expected_best_of_k(means: Sequence[float]) -> np.ndarray:

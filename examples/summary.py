@@ -6,8 +6,9 @@ A summary is a dict of lists, dicts, strings and floats (JSON-ready through
 module reads nothing of theirs.
 
 Lifelong RL runs (`summarize`): a seed's score on a segment (one task, or one
-visit of a game) and over the whole run, raw or normalised by the from-scratch
-yardstick, see `examples.stats`.
+visit of a game) and over the whole run, raw or normalised by a fixed per-game
+yardstick, and the plasticity-loss test of sequences that come back to a task;
+see `examples.stats`.
 
 Continual supervised runs (`summarize_supervised`): a run's measure on a task
 is the mean over the task's steps of the online measure (squared error, lower
@@ -17,11 +18,11 @@ stratified-bootstrap intervals, and the probability of improvement. A method's
 best and median settings are ranked by the mean whole-run score. The positive
 control compares, per method at its best setting, the mean measure over the
 last K tasks with that over the first K tasks of the same seeds (paired), and
-with the last K tasks of the registry's "yardstick" (the reset-at-task-change
+with the last K tasks of the registry's "oracle" (the reset-at-task-change
 oracle) at its best setting (paired by seed: the same tasks and initial network).
 """
 
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -50,7 +51,8 @@ def method_label(name: str, setting: Optional[dict] = None) -> str:
 
 
 def summarize(grid: "Grid", task_names: Sequence[str], title: str,
-              schedule: Schedule, averaging: str = "updates") -> dict[str, Any]:
+              schedule: Schedule, averaging: str = "updates",
+              yardstick: Optional[Mapping[str, Mapping[str, Any]]] = None) -> dict[str, Any]:
   """Everything the tables, files and figures of a lifelong RL run report, as plain data.
 
   Args:
@@ -60,27 +62,33 @@ def summarize(grid: "Grid", task_names: Sequence[str], title: str,
     schedule: the schedule the grid was trained on.
     averaging: how a segment's return averages its episodes, "updates" (the
       published score) or "episodes"; see `examples.stats`.
+    yardstick: per task name, {"random": R_random, "reference": R_ref, ...} (see
+      `examples.minatar_reference.yardstick`): scores are then also normalised,
+      (R - R_random) / (R_ref - R_random), and ranked by that. None: raw returns.
 
   Returns:
     A dict with "segments", "methods" (per method: settings, whole-run means,
     best, median, spread), "rows" (every setting x segment and whole run, with
-    per-seed values), "cycle_ratios", "diagnostics_at_segment_end" and the
-    yardstick of normalised scores.
+    per-seed values), "plasticity" (the plasticity-loss test, on sequences that
+    come back to a task), "diagnostics_at_segment_end" and the yardstick.
   """
   segments = schedule.segments()
-  num_tasks = len(task_names)
-  cycles = schedule.num_cycles
   seg_returns = {name: stats.segment_scores(m, schedule, averaging)
                  for name, m in grid.metrics.items()}
-  denominators = None
-  yardstick = with_role("yardstick", seg_returns)
-  if yardstick is not None and num_tasks > 1 and cycles > 1:
-    denominators = stats.yardstick(seg_returns[yardstick], schedule, num_tasks)
-  normalized = {name: stats.normalize(r, schedule, denominators)
-                for name, r in seg_returns.items()}
-  score_kind = "normalized" if denominators is not None else "return"
+  normalized = {name: None for name in seg_returns}
+  if yardstick is not None:
+    missing = [t for t in task_names if t not in yardstick]
+    if missing:
+      raise ValueError(f"the yardstick has no reference for {', '.join(missing)}")
+    r_random = [yardstick[t]["random"] for t in task_names]
+    r_ref = [yardstick[t]["reference"] for t in task_names]
+    normalized = {name: stats.normalize(r, schedule, r_random, r_ref)
+                  for name, r in seg_returns.items()}
+  score_kind = "normalized" if yardstick is not None else "return"
+  scores = {name: normalized[name] if yardstick is not None else r
+            for name, r in seg_returns.items()}
 
-  rows, methods, ratios, diagnostics = [], {}, [], []
+  rows, methods, diagnostics = [], {}, []
   for name, returns in seg_returns.items():
     settings = grid.configs[name]
     whole = stats.whole_run(returns)  # [seeds, settings]
@@ -118,14 +126,6 @@ def summarize(grid: "Grid", task_names: Sequence[str], title: str,
           row.update({**_estimates(norm, c, "norm_"),
                       "norm_per_seed": [float(v) for v in norm_seeds[:, c]]})
         rows.append(row)
-      if cycles > 1:
-        for task in range(num_tasks):
-          visits = [i for i, seg in enumerate(segments) if seg.task == task]
-          if len(visits) >= 2:
-            ratio, low, high = stats.bootstrap_ratio(returns[:, j, visits[1]],
-                                                     returns[:, j, visits[0]])
-            ratios.append({"method": name, "setting": j, "task": task_names[task],
-                           "ratio": ratio, "ci95_low": low, "ci95_high": high})
       ends = {d.key: stats.at_segment_ends(grid.metrics[name][d.key][:, j], schedule)
               for d in plasticity.measured(grid.metrics[name])}
       for i, seg in enumerate(segments):
@@ -137,17 +137,69 @@ def summarize(grid: "Grid", task_names: Sequence[str], title: str,
       "tasks": title,
       "task_names": list(task_names),
       "segments": [{"task": task_names[s.task], "visit": s.visit + 1, "start": s.start,
-                    "stop": s.stop, "name": segment_name(task_names, s, cycles)}
+                    "stop": s.stop, "name": segment_name(task_names, s, schedule.num_cycles)}
                    for s in segments],
-      "yardstick": None if denominators is None else dict(
-          zip(task_names, [float(d) for d in denominators])),
+      "yardstick": None if yardstick is None else {t: dict(yardstick[t]) for t in task_names},
       "score": score_kind,
       "averaging": averaging,
       "methods": methods,
       "rows": rows,
-      "cycle_ratios": ratios,
+      "plasticity": plasticity_test(scores, methods, task_names, schedule),
       "diagnostics_at_segment_end": diagnostics,
   }
+
+
+def plasticity_test(scores: Mapping[str, np.ndarray], methods: Mapping[str, dict],
+                    task_names: Sequence[str], schedule: Schedule,
+                    reps: int = stats.BOOTSTRAP_REPS) -> list[dict]:
+  """Does a method learn a task worse when it comes back to it? Per method (best setting),
+  task and visit k >= 2, paired by seed (see `examples.stats.visit_differences`).
+
+  Args:
+    scores: per method, [seeds, settings, segments] (normalised) segment scores.
+    methods: the summary's methods (their best settings).
+    task_names: the name of each task.
+    schedule: the schedule the scores were trained on.
+    reps: bootstrap resamples per interval.
+
+  Returns:
+    One dict per method, task and visit k >= 2 (none when no task comes back):
+    "first", "this" (visit 1 and visit k), "minus_first", with the oracle in the
+    grid "oracle" (its visit k) and "minus_oracle", each a mean and IQM with
+    95% stratified-bootstrap intervals; and "verdict" at the last visit: "worse
+    than visit 1", "worse than a fresh network", both, or "no loss found".
+  """
+  oracle_name = with_role("oracle", scores)
+  oracle = None if oracle_name is None else scores[oracle_name][:, methods[oracle_name]["best"]]
+  segments = schedule.segments()
+  out = []
+  for name, score in scores.items():
+    own = score[:, methods[name]["best"]]
+    versus = None if name == oracle_name else oracle
+    tests = stats.visit_differences(own, schedule, versus)
+    last = {t["task"]: t["visit"] for t in tests}
+    for t in tests:
+      visits = [i for i, seg in enumerate(segments) if seg.task == t["task"]]
+      entry = {"method": name, "setting": methods[name]["best"],
+               "task": task_names[t["task"]], "visit": t["visit"],
+               "first": _interval(own[:, visits[0]], reps),
+               "this": _interval(own[:, visits[t["visit"] - 1]], reps),
+               "minus_first": _interval(t["minus_first"], reps)}
+      if "minus_oracle" in t:
+        entry["oracle"] = _interval(versus[:, visits[t["visit"] - 1]], reps)
+        entry["minus_oracle"] = _interval(t["minus_oracle"], reps)
+      if t["visit"] == last[t["task"]]:
+        entry["verdict"] = _verdict(entry)
+      out.append(entry)
+  return out
+
+
+def _verdict(entry: dict) -> str:
+  """What the last visit's intervals say: below visit 1 and/or below the oracle, or neither."""
+  worse = [what for key, what in (("minus_first", "visit 1"),
+                                  ("minus_oracle", "a fresh network"))
+           if key in entry and entry[key]["mean_high"] < 0]
+  return "worse than " + " and than ".join(worse) if worse else "no loss found"
 
 
 def _estimates(estimates: dict, column: int, prefix: str) -> dict[str, float]:
@@ -185,6 +237,13 @@ def _nanmean(x: np.ndarray) -> float:
   return float(np.mean(x[np.isfinite(x)])) if np.isfinite(x).any() else float("nan")
 
 
+def _interval(per_seed: np.ndarray, reps: int) -> dict:
+  """Mean and IQM of [seeds] values with their 95% stratified-bootstrap intervals."""
+  e = stats.interval_estimates(np.asarray(per_seed, float)[:, None], reps)
+  return {k: float(v[0]) for k, v in e.items()}
+
+
+
 # What tables and figures read from a summary.
 
 
@@ -195,7 +254,7 @@ def seed_counts(counts) -> str:
 
 
 def score_columns(normalized: bool) -> tuple[str, str, str]:
-  """The row keys of the mean and its interval: normalised returns or raw ones."""
+  """The row keys of the mean and its interval: normalised scores or raw returns."""
   if normalized:
     return "normalized", "norm_ci95_low", "norm_ci95_high"
   return "mean_return", "ci95_low", "ci95_high"
@@ -203,7 +262,7 @@ def score_columns(normalized: bool) -> tuple[str, str, str]:
 
 def whole_run_label(summary: dict) -> str:
   """What the whole-run score is, for an axis."""
-  return "whole-run normalized return" if summary["score"] == "normalized" else "whole-run return"
+  return "whole-run normalized score" if summary["score"] == "normalized" else "whole-run return"
 
 
 def whole_run_rows(summary: dict) -> dict:
@@ -219,12 +278,6 @@ def setting_label(summary: dict, name: str, j: int) -> str:
 
 # ---------------------------------------------------------------------------
 # Continual supervised runs
-
-
-def _interval(per_seed: np.ndarray, reps: int) -> dict:
-  """Mean and IQM of [seeds] values with their 95% stratified-bootstrap intervals."""
-  e = stats.interval_estimates(np.asarray(per_seed, float)[:, None], reps)
-  return {k: float(v[0]) for k, v in e.items()}
 
 
 def summarize_supervised(grid: "Grid", measure: str, lower_is_better: bool,
@@ -248,7 +301,7 @@ def summarize_supervised(grid: "Grid", measure: str, lower_is_better: bool,
   """
   sign = -1.0 if lower_is_better else 1.0
   methods, rows, control, diagnostics = {}, [], [], []
-  oracle, oracle_last = with_role("yardstick", grid.metrics), None
+  oracle, oracle_last = with_role("oracle", grid.metrics), None
   untuned_name = with_role("untuned", grid.metrics)
   if oracle is not None:
     o = grid.metrics[oracle]["measure"]

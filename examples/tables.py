@@ -21,6 +21,11 @@ def _fmt(mean: float, low: float, high: float, digits: int = 1, missing: str = "
   return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
 
 
+def _estimate(e: dict, digits: int = 3) -> str:
+  """An estimate of `examples.stats.interval_estimates` (one column): "mean [low, high]"."""
+  return _fmt(e["mean"], e["mean_low"], e["mean_high"], digits, missing="-")
+
+
 def _table(header: Sequence[str], lines: Sequence[Sequence[str]], markdown: bool) -> str:
   if markdown:
     return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -45,7 +50,7 @@ def segment_table(summary: dict, normalized: bool = False, markdown: bool = Fals
 
   Args:
     summary: from `examples.summary.summarize`.
-    normalized: the normalised returns instead of the raw ones.
+    normalized: the normalised scores instead of the raw returns.
     markdown: a markdown table instead of aligned plain text.
     methods: the methods to show (default: all).
 
@@ -66,23 +71,29 @@ def segment_table(summary: dict, normalized: bool = False, markdown: bool = Fals
   return _table(header, lines, markdown)
 
 
-def cycle_table(summary: dict, markdown: bool = False) -> str:
-  """Return in the second visit of each game over the first, [95% bootstrap interval].
+def plasticity_table(summary: dict, markdown: bool = False) -> str:
+  """The plasticity-loss test: each task's visit k against visit 1 and against the oracle.
 
   Args:
-    summary: from `examples.summary.summarize`.
+    summary: from `examples.summary.summarize`, of a sequence that comes back to
+      its tasks.
     markdown: a markdown table instead of aligned plain text.
 
   Returns:
-    The table, one line per method and setting.
+    The table, one line per method (best setting), task and visit k >= 2:
+    mean [95% stratified-bootstrap interval] over seeds, differences paired by seed.
   """
-  header = ["method", "setting"] + [t.removesuffix("-MinAtar") for t in summary["task_names"]]
-  cells: dict = {}
-  for r in summary["cycle_ratios"]:
-    cells.setdefault((r["method"], r["setting"]), []).append(
-        _fmt(r["ratio"], r["ci95_low"], r["ci95_high"], 2))
-  lines = [[summary["methods"][name]["label"], setting_label(summary, name, j)] + c
-           for (name, j), c in cells.items()]
+  digits = 2 if summary["score"] == "normalized" else 1
+  header = ["method", "game", "visit", "visit 1", "this visit", "this - visit 1",
+            "oracle (fresh network)", "this - oracle", "verdict (last visit)"]
+
+  def cell(entry, key):
+    return _estimate(entry[key], digits) if key in entry else "-"
+
+  lines = [[summary["methods"][e["method"]]["label"], e["task"].removesuffix("-MinAtar"),
+            str(e["visit"]), cell(e, "first"), cell(e, "this"), cell(e, "minus_first"),
+            cell(e, "oracle"), cell(e, "minus_oracle"), e.get("verdict", "")]
+           for e in summary["plasticity"]]
   return _table(header, lines, markdown)
 
 
@@ -99,7 +110,7 @@ def best_table(summary: dict, markdown: bool = False) -> str:
   whole = whole_run_rows(summary)
   key, low, high = score_columns(summary["score"] == "normalized")
   digits = 2 if summary["score"] == "normalized" else 1
-  score = "normalized return" if summary["score"] == "normalized" else "return"
+  score = "normalized score" if summary["score"] == "normalized" else "return"
   header = ["method", "configurations", "seeds", "best setting", f"best whole-run {score}",
             "SE", "IQM [95%]", "median setting", f"median whole-run {score}",
             "spread (best - worst)"]
@@ -158,7 +169,7 @@ def tables(summary: dict, about: str, markdown: bool = False) -> str:
     The tables, separated by their headings.
   """
   normalized = summary["score"] == "normalized"
-  score = "normalized return" if normalized else "return"
+  score = "normalized score" if normalized else "return"
   heading = (lambda text: f"\n**{text}**\n") if markdown else (lambda text: f"\n{text}")
   averaged = ("mean over updates of each update's mean episode return"
               if summary["averaging"] == "updates"
@@ -167,14 +178,16 @@ def tables(summary: dict, about: str, markdown: bool = False) -> str:
                    f"interval] over {about}"),
            segment_table(summary, markdown=markdown)]
   if normalized:
-    yardstick = ", ".join(f"{k.removesuffix('-MinAtar')} {v:.2f}"
-                          for k, v in summary["yardstick"].items())
-    parts += [heading("Normalized return (over a fresh network trained on the game for as "
-                      f"many steps: {yardstick})"),
+    yardstick = "; ".join(
+        f"{k.removesuffix('-MinAtar')} {v['random']:.3g} to {v['reference']:.3g}"
+        for k, v in summary["yardstick"].items())
+    parts += [heading("Normalized score, (R - R_random) / (R_ref - R_random), 0 = the "
+                      f"random policy, 1 = the reference (R_random to R_ref: {yardstick})"),
               segment_table(summary, normalized=True, markdown=markdown)]
-  if summary["cycle_ratios"]:
-    parts += [heading("Return in cycle 2 / cycle 1 per game [95% bootstrap interval]"),
-              cycle_table(summary, markdown=markdown)]
+  if summary["plasticity"]:
+    parts += [heading(f"Plasticity-loss test ({score}): each game's visit k against visit 1 "
+                      "and against the reset oracle's visit k, paired by seed, mean [95%]"),
+              plasticity_table(summary, markdown=markdown)]
   parts += [heading(f"Each method's best and median setting (by whole-run {score})"),
             best_table(summary, markdown=markdown),
             heading("Diagnostics at the end of each segment (best setting, mean over seeds)"),
@@ -184,11 +197,6 @@ def tables(summary: dict, about: str, markdown: bool = False) -> str:
 
 # ---------------------------------------------------------------------------
 # Continual supervised runs (markdown)
-
-
-def _estimate(e: dict, digits: int = 3) -> str:
-  """An estimate of `examples.stats.interval_estimates` (one column): "mean [low, high]"."""
-  return _fmt(e["mean"], e["mean_low"], e["mean_high"], digits, missing="-")
 
 
 def _probability(p) -> str:

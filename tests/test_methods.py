@@ -52,9 +52,9 @@ def test_registry_describes_each_method():
 def test_roles_are_data_on_the_methods():
   from examples.methods import with_role
 
-  assert with_role("yardstick", METHODS) == "reset"
+  assert with_role("oracle", METHODS) == "reset"
   assert with_role("baseline", ["trac", "adam"]) == "adam"
   assert with_role("untuned", ["adam", "trac"]) == "trac"
-  assert with_role("yardstick", ["adam", "trac"]) is None  # no oracle in this grid
+  assert with_role("oracle", ["adam", "trac"]) is None  # no oracle in this grid
   with pytest.raises(ValueError, match="unknown role"):
     with_role("referee", METHODS)

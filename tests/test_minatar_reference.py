@@ -6,33 +6,58 @@ import jax
 import numpy as np
 import pytest
 
+from examples import lifelong, run_folder, stats
 from examples import minatar_reference as ref
+from examples.networks import NetworkSpec
+from examples.ppo import PPOConfig
+from examples.presets import PRESETS, Preset
 
 
 def test_the_score_is_zero_at_random_one_at_the_reference_and_linear_between():
-  got = ref.normalized_score([0.5, 28.0, 14.25, -2.25], "Breakout-MinAtar", r_random=0.5)
+  got = ref.normalized_score([0.5, 28.0, 14.25, -2.25], "Breakout-MinAtar", r_random=0.5,
+                             r_ref=28.0)
   # Hand-worked: (14.25 - 0.5) / (28 - 0.5) = 13.75 / 27.5 = 0.5; (-2.25 - 0.5) / 27.5 = -0.1.
   np.testing.assert_allclose(got, [0.0, 1.0, 0.5, -0.1])
   assert got.dtype == np.float64 and got.shape == (4,)
-  grid = ref.normalized_score(np.full((2, 3), 131.0), "SpaceInvaders-MinAtar", r_random=3.0)
+  grid = ref.normalized_score(np.full((2, 3), 131.0), "SpaceInvaders-MinAtar", r_random=3.0,
+                              r_ref=131.0)
   np.testing.assert_allclose(grid, np.ones((2, 3)))  # any shape, elementwise
 
 
-def test_the_committed_random_returns_and_published_references_are_used_by_default():
-  for game, r_ref in ref.REFERENCE_RETURNS.items():
+def test_the_committed_random_returns_and_references_are_used_by_default():
+  for game in ref.MINATAR_GAMES:
+    r_ref, source = ref.reference_return(game)
     r_random = ref.random_return(game)
-    assert 0 <= r_random < r_ref
+    assert 0 <= r_random < r_ref and source
     np.testing.assert_allclose(ref.normalized_score([r_random, r_ref], game), [0.0, 1.0],
                                atol=1e-12)
-  assert ref.REFERENCE_RETURNS == {"Breakout-MinAtar": 28.0, "SpaceInvaders-MinAtar": 131.0,
+  assert ref.PUBLISHED_RETURNS == {"Breakout-MinAtar": 28.0, "SpaceInvaders-MinAtar": 131.0,
                                    "Asterix-MinAtar": 15.0, "Freeway-MinAtar": 58.0}
 
 
-def test_unknown_games_and_games_without_a_reference_are_refused():
+def test_the_reference_is_ours_where_measured_and_else_the_published_one(tmp_path):
+  path = tmp_path / "reference.json"
+  path.write_text(json.dumps({"games": {"Seaquest-MinAtar": {"reference": 7.5,
+                                                             "source": "ours"}}}))
+  assert ref.reference_return("Seaquest-MinAtar", str(path)) == (7.5, "ours")
+  assert ref.reference_return("Breakout-MinAtar", str(path)) == (
+      28.0, "gymnax-blines PPO, 10M steps")
+  with pytest.raises(ValueError, match="no reference return"):
+    ref.reference_return("Seaquest-MinAtar", str(tmp_path / "absent.json"))
+
+
+def test_the_yardstick_is_for_minatar_sequences_only():
+  assert ref.yardstick(["CartPole-v1"]) is None
+  assert ref.yardstick(["Breakout-MinAtar", "CartPole-v1"]) is None
+  y = ref.yardstick(["Asterix-MinAtar", "Breakout-MinAtar"])
+  assert list(y) == ["Asterix-MinAtar", "Breakout-MinAtar"]
+  assert y["Breakout-MinAtar"]["random"] == ref.random_return("Breakout-MinAtar")
+  assert y["Breakout-MinAtar"]["reference"] == ref.reference_return("Breakout-MinAtar")[0]
+
+
+def test_unknown_games_and_games_without_a_reference_are_refused(tmp_path):
   with pytest.raises(ValueError, match="unknown game 'Pong-MinAtar'"):
     ref.normalized_score(1.0, "Pong-MinAtar")
-  with pytest.raises(ValueError, match="no published reference"):
-    ref.normalized_score(1.0, "Seaquest-MinAtar", r_random=0.1)
   np.testing.assert_allclose(  # with a reference of one's own it is scored
       ref.normalized_score(5.05, "Seaquest-MinAtar", r_random=0.1, r_ref=10.0), 0.5)
   with pytest.raises(ValueError, match="undefined"):
@@ -66,6 +91,8 @@ def test_random_episodes_end_and_are_the_same_for_the_same_key(monkeypatch):
     ["--games", "Breakout-MinAtar", "Breakout-MinAtar"],
     ["--episodes", "4", "4", "4"],
     ["--bogus"],
+    ["--reference-from", "/no/such/folder"],
+    ["--reference-from", ".", "--games", "Breakout-MinAtar"],
 ])
 def test_a_bad_flag_is_one_line_and_exit_2(argv, capsys):
   with pytest.raises(SystemExit) as exit_info:
@@ -95,3 +122,29 @@ def test_a_tiny_run_writes_every_key(tmp_path):
   assert game["episodes"] == 3
   assert set(game) >= {"mean", "standard_error", "episodes", "mean_length"}
   assert np.isfinite(game["mean"]) and game["standard_error"] >= 0
+
+
+def test_the_reference_of_a_from_scratch_run_is_its_last_tenth(tmp_path, monkeypatch, capsys):
+  tiny = Preset(PPOConfig(num_envs=4, num_steps=16, num_epochs=1, num_minibatches=1,
+                          probe_size=16), NetworkSpec("mlp", (8,), "relu"), 1e-3, "test")
+  monkeypatch.setitem(PRESETS, "tiny", tiny)
+  run = tmp_path / "scratch"
+  lifelong.main(["--games", "Breakout-MinAtar", "Asterix-MinAtar", "--steps-per-game", "640",
+                 "--cycles", "1", "--seeds", "2", "--optimizers", "reset", "--preset", "tiny",
+                 "--quiet", "--out", str(run)])
+  out = tmp_path / "reference.json"
+  saved = ref.main(["--reference-from", str(run), "--out", str(out)])
+  assert json.loads(out.read_text()) == saved
+  grid, _, schedule, _ = run_folder.load(str(run))
+  per_update = stats.update_returns(grid.metrics["reset"])[:, 0]  # [seeds, 20 updates]
+  for task, game in enumerate(["Breakout-MinAtar", "Asterix-MinAtar"]):
+    entry = saved["games"][game]
+    assert entry["updates_averaged"] == 1  # a tenth of 10 updates
+    last = per_update[:, 10 * task + 9]  # each visit's last update, by hand
+    np.testing.assert_allclose(entry["per_seed"], last)
+    np.testing.assert_allclose(entry["reference"], last.mean())
+    assert entry["published"] == ref.PUBLISHED_RETURNS[game]
+  assert saved["run_command"].startswith("python -m examples.lifelong --games")
+  with pytest.raises(SystemExit) as exit_info:  # not a one-cycle run of the oracle
+    ref.main(["--reference-from", str(tmp_path), "--out", str(tmp_path / "x.json")])
+  assert exit_info.value.code == 2

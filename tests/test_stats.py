@@ -1,4 +1,4 @@
-"""examples/stats.py: segment returns, the yardstick, normalisation and the tuning-cost curve."""
+"""examples/stats.py: segment returns, normalisation, the plasticity-loss differences, tuning cost."""
 
 import math
 
@@ -27,30 +27,35 @@ def test_mean_se_is_the_standard_error():
   assert mean == 1.0 and np.isnan(se)
 
 
-def test_yardstick_is_the_best_setting_of_the_from_scratch_runs():
+def test_normalize_is_zero_at_random_and_one_at_the_reference_per_task():
   schedule = Schedule.cycles(2, 1, 2)  # tasks 0 1 0 1
-  reset = np.array([  # [seeds=2, settings=2, segments=4]
-      [[1.0, 10.0, 3.0, 10.0], [4.0, 2.0, 4.0, 2.0]],
-      [[1.0, 20.0, 3.0, 20.0], [4.0, 4.0, 4.0, 4.0]],
-  ])
-  # Task 0: setting 0 averages 2, setting 1 averages 4; task 1: 15 against 3.
-  np.testing.assert_allclose(stats.yardstick(reset, schedule, 2), [4.0, 15.0])
-  normalized = stats.normalize(np.array([[2.0, 30.0, 4.0, 0.0]]), schedule, [4.0, 15.0])
-  np.testing.assert_allclose(normalized, [[0.5, 2.0, 1.0, 0.0]])
-  # A game the fresh network earned nothing on normalises nothing.
-  assert np.isnan(stats.normalize(np.ones((1, 4)), schedule, [0.0, 15.0])[0, [0, 2]]).all()
+  # Task 0: R_random 1, R_ref 5; task 1: R_random 0, R_ref 10. By hand:
+  # (3 - 1) / 4 = 0.5, (10 - 0) / 10 = 1, (1 - 1) / 4 = 0, (-2 - 0) / 10 = -0.2.
+  normalized = stats.normalize(np.array([[3.0, 10.0, 1.0, -2.0]]), schedule, [1.0, 0.0],
+                               [5.0, 10.0])
+  np.testing.assert_allclose(normalized, [[0.5, 1.0, 0.0, -0.2]])
+  with pytest.raises(ValueError, match="R_ref equals"):
+    stats.normalize(np.ones((1, 4)), schedule, [1.0, 0.0], [1.0, 10.0])
 
 
-def test_ranking_spread_and_bootstrap():
+def test_visit_differences_pair_each_visit_with_the_first_and_the_oracle():
+  schedule = Schedule.cycles(2, 1, 3)  # tasks 0 1 0 1 0 1
+  scores = np.array([[1.0, 2.0, 0.5, 2.5, 0.0, 3.0],
+                     [2.0, 2.0, 1.0, 2.0, 1.5, 2.0]])
+  oracle = np.full((2, 6), 1.0)
+  tests = stats.visit_differences(scores, schedule, oracle)
+  assert [(t["task"], t["visit"]) for t in tests] == [(0, 2), (0, 3), (1, 2), (1, 3)]
+  np.testing.assert_allclose(tests[1]["minus_first"], [-1.0, -0.5])  # segment 4 - segment 0
+  np.testing.assert_allclose(tests[1]["minus_oracle"], [-1.0, 0.5])
+  np.testing.assert_allclose(tests[3]["minus_first"], [1.0, 0.0])
+  assert "minus_oracle" not in stats.visit_differences(scores, schedule)[0]
+
+
+def test_ranking_and_spread():
   scores = np.array([[1.0, 3.0, 2.0, 4.0], [1.0, 3.0, 2.0, 4.0]])
   assert stats.rank_settings(scores) == (3, 1)  # best 4.0; median: ranked 2nd of 4 -> 3.0
   assert stats.spread(scores) == 3.0
   assert stats.spread(-scores) == 3.0  # defined for negative returns too
-  ratio, low, high = stats.bootstrap_ratio(np.array([2.0, 4.0, 6.0]), np.array([1.0, 2.0, 3.0]))
-  assert ratio == 2.0 and low == pytest.approx(2.0) and high == pytest.approx(2.0)
-  ratio, low, high = stats.bootstrap_ratio(np.array([1.0, 3.0, 2.0, 5.0]), np.ones(4))
-  assert low < ratio < high
-  assert math.isnan(stats.bootstrap_ratio(np.array([-2.0, -3.0]), np.array([-1.0, -1.0]))[0])
 
 
 def test_expected_best_of_k():
