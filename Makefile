@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # with the concurrency-optimised scheduler; this flag avoids it.
 export XLA_FLAGS ?= --xla_cpu_enable_concurrency_optimized_scheduler=false
 
-.PHONY: test demo bench install clean
+.PHONY: test demo bench install clean gpu-wheels
 
 install: $(STAMP)
 
@@ -29,6 +29,12 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[examples,test,bench]'
 	$(PY) -m benchmarks.run_all
+
+# The wheels gpu/run.sh installs on a GPU machine without a package index (gpu/README.md);
+# GPU_PYTHON=3.12 GPU_PLATFORM=manylinux_2_28_x86_64 fetch them for another machine.
+gpu-wheels: $(STAMP)
+	$(PY) -m gpu.wheels $(if $(GPU_PYTHON),--python-version $(GPU_PYTHON)) \
+	  $(if $(GPU_PLATFORM),--platform $(GPU_PLATFORM))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
