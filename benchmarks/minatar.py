@@ -1,6 +1,7 @@
 """Training throughput on MinAtar: the lifelong example's PPO (adam, trac(adam)) and rejax's, per game.
 
-    python -m benchmarks.minatar [--games ...] [--steps 8.2e4] [--vmapped-seeds 4] [--json PATH]
+    python -m benchmarks.minatar [--games ...] [--sequence ...] [--steps 8.2e4]
+        [--vmapped-seeds 4] [--json PATH]
 
 For each game, our PPO with the "minatar" preset (PureJaxRL's MinAtar PPO: 64
 envs x 128 steps per update, 4 epochs of 8 minibatches, 2x64 ReLU actor and
@@ -11,9 +12,10 @@ trac(adam), and rejax's PPO at the same configuration on the same environment
 one seed (`jit(train)`) and `--vmapped-seeds` seeds (`jit(vmap(train))`),
 interleaved rounds, medians, compile time apart (see `benchmarks._timing`).
 
-Last, the lifelong setting itself: the four-game sequence, observations padded
-to 7 channels, the game switching every `--steps` / 4 env steps, our PPO with
-trac(adam), one seed and vmapped.
+Last, the lifelong setting itself: the `--sequence` of games (default the
+four-game sequence, observations padded to 7 channels), the game switching every
+`--steps` / (number of games) env steps, our PPO with trac(adam), one seed and
+vmapped.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ def parse_args(argv=None):
   parser = _timing.parser("minatar", __doc__, rounds=3, warmup=1)
   parser.add_argument("--games", nargs="+", default=list(DEFAULT_GAMES), choices=MINATAR_GAMES,
                       metavar="GAME", help=f"default: {' '.join(DEFAULT_GAMES)}")
+  parser.add_argument("--sequence", nargs="+", default=list(DEFAULT_GAMES), choices=MINATAR_GAMES,
+                      metavar="GAME", help="the lifelong sequence timed last (default: "
+                      f"{' '.join(DEFAULT_GAMES)})")
   parser.add_argument("--steps", type=_timing.count(8192), default=81_920,
                       help="env steps per seed and call (default: 8.2e4, 10 updates)")
   parser.add_argument("--vmapped-seeds", type=_timing.count(1), default=4,
@@ -77,17 +82,17 @@ def main(argv=None) -> dict:
     games[name] = _measure_both(candidates(setting, with_rejax=not args.no_rejax),
                                 setting.env_steps, args)
   preset = PRESETS["minatar"]
-  updates = max(len(DEFAULT_GAMES), args.steps // preset.ppo.steps_per_update)
-  tasks = game_tasks(DEFAULT_GAMES)
+  updates = max(len(args.sequence), args.steps // preset.ppo.steps_per_update)
+  tasks = game_tasks(args.sequence)
   print("lifelong sequence...", file=sys.stderr, flush=True)
-  schedule = Schedule.cycles(len(DEFAULT_GAMES), updates // len(DEFAULT_GAMES), 1)
+  schedule = Schedule.cycles(len(args.sequence), updates // len(args.sequence), 1)
   train = make_train(preset.ppo, tasks, preset.network.build(tasks.num_actions),
                      METHODS["trac"].make, schedule)
   lifelong = _measure_both({"trac": lambda rng: train(rng, {"lr": preset.lr})},
                            schedule.num_updates * preset.ppo.steps_per_update, args)
   settings = {"preset": "minatar", "num_envs": preset.ppo.num_envs,
               "num_steps": preset.ppo.num_steps, "env_steps_per_call": args.steps,
-              "vmapped_seeds": args.vmapped_seeds}
+              "vmapped_seeds": args.vmapped_seeds, "sequence": args.sequence}
   return _timing.finish("minatar", args, settings, {"games": games, "lifelong": lifelong},
                         print_table, ("gymnax", "flax", "rejax"))
 

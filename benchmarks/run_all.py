@@ -245,9 +245,12 @@ def minatar_section(r: dict) -> tuple[list[str], list[tuple]]:
       if "adam_over_rejax" in q:
         targets.append((f"PPO on {game} (adam) vs rejax, {run['seeds']} seed(s)", ">= 1.0",
                         f"{q['adam_over_rejax']:.2f}", q["adam_over_rejax"] >= 1.0))
+  sequence = r["settings"].get("sequence")  # recorded since --sequence; before: the default
+  games = ("the lifelong sequence (4 games, 7 channels)" if sequence is None else
+           "the sequence " + " > ".join(g.removesuffix("-MinAtar") for g in sequence))
   for key in ("one_seed", "vmapped"):
     run = r["lifelong"][key]
-    lines.append(f"| the lifelong sequence (4 games, 7 channels) | {run['seeds']} | - |"
+    lines.append(f"| {games} | {run['seeds']} | - |"
                  f" {run['rows']['trac']['env_steps_per_s'] / 1e3:.1f} | - | - | - | - |")
   lines += ["", "Ratios are medians of per-round ratios (interleaved rounds). Our PPO bootstraps"
             " truncated episodes and logs the plasticity diagnostics every update; rejax does"

@@ -73,6 +73,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     with open(path) as f:
       saved = json.load(f)
     saved["phases_s"][name] = round(seconds, 1)
+    saved["versions"] = {p: _version(p) for p in PACKAGES}  # as installed by now
   else:
     saved = describe()
     if saved["backend"] != "gpu" and not args.allow_cpu:

@@ -59,8 +59,8 @@ if [ $TINY = 1 ]; then
   STEP=(--sizes 1000 --rounds 1 --warmup 0)
   PPO=(--steps 512 --scaling-steps 512 --seeds 1 --vmapped-seeds 1 --vmapped-rounds 1 \
        --rounds 1 --warmup 0 --no-rejax)
-  MINATAR=(--games Breakout-MinAtar --steps 8192 --vmapped-seeds 1 --rounds 1 --warmup 0 \
-           --no-rejax)
+  MINATAR=(--games Breakout-MinAtar --sequence Breakout-MinAtar --steps 8192 --vmapped-seeds 1 \
+           --rounds 1 --warmup 0 --no-rejax)
   GRID=(--games Breakout-MinAtar Asterix-MinAtar --steps-per-game 8192 --cycles 2 --seeds 1 \
         --optimizers adam trac)
 else
@@ -69,7 +69,8 @@ else
          tests/test_games.py)
   STEP=()
   PPO=()
-  MINATAR=(--games SpaceInvaders-MinAtar Asterix-MinAtar Seaquest-MinAtar)
+  MINATAR=(--games SpaceInvaders-MinAtar Asterix-MinAtar Seaquest-MinAtar
+           --sequence SpaceInvaders-MinAtar Asterix-MinAtar Seaquest-MinAtar)
   GRID=(--games SpaceInvaders-MinAtar Asterix-MinAtar Seaquest-MinAtar --steps-per-game 4000000
         --cycles 3 --seeds 6 --optimizers adam trac reset l2_init --grid l2_init.strength=1e-4)
 fi
