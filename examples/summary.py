@@ -133,6 +133,11 @@ def summarize(grid: "Grid", task_names: Sequence[str], title: str,
             "method": name, "setting": j, "segment": i, "task": task_names[seg.task],
             "visit": seg.visit + 1,
             **{key: _nanmean(value[:, i]) for key, value in ends.items()}})
+  baseline = with_role("baseline", methods)
+  for name, m in methods.items():  # P(a seed of `name` beats a seed of the baseline), best settings
+    if baseline is not None and name != baseline:
+      x, y = (stats.whole_run(scores[n][:, methods[n]["best"]]) for n in (name, baseline))
+      m["p_better_than_baseline"] = stats.probability_of_improvement(x, y)
   return {
       "tasks": title,
       "task_names": list(task_names),

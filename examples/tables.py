@@ -26,6 +26,10 @@ def _estimate(e: dict, digits: int = 3) -> str:
   return _fmt(e["mean"], e["mean_low"], e["mean_high"], digits, missing="-")
 
 
+def _probability(p) -> str:
+  return f"{p[0]:.2f} [{p[1]:.2f}, {p[2]:.2f}]" if p else "-"
+
+
 def _table(header: Sequence[str], lines: Sequence[Sequence[str]], markdown: bool) -> str:
   if markdown:
     return "\n".join(["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -112,8 +116,8 @@ def best_table(summary: dict, markdown: bool = False) -> str:
   digits = 2 if summary["score"] == "normalized" else 1
   score = "normalized score" if summary["score"] == "normalized" else "return"
   header = ["method", "configurations", "seeds", "best setting", f"best whole-run {score}",
-            "SE", "IQM [95%]", "median setting", f"median whole-run {score}",
-            "spread (best - worst)"]
+            "SE", "IQM [95%]", "P(beats Adam's best) [95%]", "median setting",
+            f"median whole-run {score}", "spread (best - worst)"]
   prefix = "norm_" if summary["score"] == "normalized" else ""
   lines = []
   for name, m in summary["methods"].items():
@@ -126,6 +130,7 @@ def best_table(summary: dict, markdown: bool = False) -> str:
                   _fmt(best[f"{prefix}se"], math.nan, math.nan, digits),
                   _fmt(best[f"{prefix}iqm"], best[f"{prefix}iqm_ci95_low"],
                        best[f"{prefix}iqm_ci95_high"], digits),
+                  _probability(m.get("p_better_than_baseline")),
                   setting_label(summary, name, m["median"]),
                   _fmt(median[key], median[low], median[high], digits),
                   _fmt(m['spread'], math.nan, math.nan, digits)])
@@ -197,10 +202,6 @@ def tables(summary: dict, about: str, markdown: bool = False) -> str:
 
 # ---------------------------------------------------------------------------
 # Continual supervised runs (markdown)
-
-
-def _probability(p) -> str:
-  return f"{p[0]:.2f} [{p[1]:.2f}, {p[2]:.2f}]" if p else "-"
 
 
 def supervised_score_table(summary: dict) -> str:
