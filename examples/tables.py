@@ -8,6 +8,7 @@ import math
 from typing import Optional, Sequence
 
 from examples import plasticity
+from examples.methods import with_role
 from examples.summary import score_columns, setting_label, whole_run_rows
 
 
@@ -92,7 +93,11 @@ def plasticity_table(summary: dict, markdown: bool = False) -> str:
             "oracle (fresh network)", "this - oracle", "verdict (last visit)"]
 
   def cell(entry, key):
-    return _estimate(entry[key], digits) if key in entry else "-"
+    if key in entry:
+      return _estimate(entry[key], digits)
+    return "(itself)" if key in ("oracle", "minus_oracle") and entry["method"] == oracle else "-"
+
+  oracle = with_role("oracle", summary["methods"])
 
   lines = [[summary["methods"][e["method"]]["label"], e["task"].removesuffix("-MinAtar"),
             str(e["visit"]), cell(e, "first"), cell(e, "this"), cell(e, "minus_first"),
@@ -130,7 +135,8 @@ def best_table(summary: dict, markdown: bool = False) -> str:
                   _fmt(best[f"{prefix}se"], math.nan, math.nan, digits),
                   _fmt(best[f"{prefix}iqm"], best[f"{prefix}iqm_ci95_low"],
                        best[f"{prefix}iqm_ci95_high"], digits),
-                  _probability(m.get("p_better_than_baseline")),
+                  _probability(m.get("p_better_than_baseline"))
+                  if name != with_role("baseline", summary["methods"]) else "(itself)",
                   setting_label(summary, name, m["median"]),
                   _fmt(median[key], median[low], median[high], digits),
                   _fmt(m['spread'], math.nan, math.nan, digits)])
