@@ -234,10 +234,9 @@ def yardstick(task_names: Sequence[str]) -> Optional[dict[str, dict]]:
 
   Returns:
     The yardstick of `examples.summary.summarize`; None when the tasks are not
-    MinAtar games (observation shifts are scored by their raw return).
-
-  Raises:
-    ValueError: a MinAtar game without a reference return.
+    MinAtar games (observation shifts are scored by their raw return) or when a
+    game has no reference yet (the from-scratch run that measures it is scored
+    by its raw return).
 
   Example:
     >>> from examples.minatar_reference import yardstick
@@ -250,7 +249,10 @@ def yardstick(task_names: Sequence[str]) -> Optional[dict[str, dict]]:
     return None
   out = {}
   for game in task_names:
-    r_ref, source = reference_return(game)
+    try:
+      r_ref, source = reference_return(game)
+    except ValueError:
+      return None
     out[game] = {"random": random_return(game), "reference": r_ref, "source": source}
   return out
 

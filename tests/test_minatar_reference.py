@@ -55,6 +55,13 @@ def test_the_yardstick_is_for_minatar_sequences_only():
   assert y["Breakout-MinAtar"]["reference"] == ref.reference_return("Breakout-MinAtar")[0]
 
 
+def test_a_sequence_with_a_game_without_reference_is_scored_raw(monkeypatch, tmp_path):
+  monkeypatch.setattr(ref, "REFERENCE_JSON", str(tmp_path / "absent.json"))
+  monkeypatch.setattr(ref.reference_return, "__defaults__", (str(tmp_path / "absent.json"),))
+  assert ref.yardstick(["Breakout-MinAtar", "Seaquest-MinAtar"]) is None
+  assert ref.yardstick(["Breakout-MinAtar"]) is not None
+
+
 def test_unknown_games_and_games_without_a_reference_are_refused(tmp_path):
   with pytest.raises(ValueError, match="unknown game 'Pong-MinAtar'"):
     ref.normalized_score(1.0, "Pong-MinAtar")
