@@ -325,7 +325,9 @@ def table(results: dict) -> str:
   missing = [b.upper() for b in BACKENDS if not results.get(b)]
   head += [""]
   if missing:
-    head += [f"{', '.join(missing)}: not measured yet.", ""]
+    head += [f"{', '.join(missing)}: not measured yet."
+             + (" `gpu/run.sh` measures it in one command ([gpu/README.md](../gpu/README.md))."
+                if "GPU" in missing else ""), ""]
   env = ["### Where and how", ""] + environment_lines(results) + [""]
   return "\n".join(head + body + env)
 
