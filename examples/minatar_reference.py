@@ -45,14 +45,12 @@ import time
 from importlib import metadata
 from typing import NamedTuple, Optional, Sequence
 
-import gymnax
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from examples import run_folder, stats
 from examples.cli import Parser, command_line, unwritable
-from examples.games import NUM_ACTIONS
 from examples.tasks import MINATAR_GAMES
 
 # The gymnax-blines PPO returns, numbers only, from the "Ckpt (Return)" column of
@@ -92,6 +90,11 @@ def _check_game(game: str):
 
 def _make(game: str):
   """The game as `GameSwitchEnv` makes it (the full action set), and its default params."""
+  # Imported here: importing gymnax initialises JAX's backend, which must wait for
+  # `jax.distributed.initialize` in a multi-host run that only reads the yardstick.
+  import gymnax
+
+  from examples.games import NUM_ACTIONS
   _check_game(game)
   env, params = gymnax.make(game, use_minimal_action_set=False)
   if env.action_space(params).n != NUM_ACTIONS:
@@ -102,6 +105,7 @@ def _make(game: str):
 def _episode_fn(game: str):
   """A jitted function from a batch of keys to each key's random episode (return, length)."""
   env, params = _make(game)
+  num_actions = env.action_space(params).n
 
   def episode(key):
     key, reset_key = jax.random.split(key)
@@ -113,7 +117,7 @@ def _episode_fn(game: str):
     def step(carry):
       key, state, total, length, _ = carry
       key, action_key, step_key = jax.random.split(key, 3)
-      action = jax.random.randint(action_key, (), 0, NUM_ACTIONS)
+      action = jax.random.randint(action_key, (), 0, num_actions)
       # gymnax's step ends the episode at a terminal state or at max_steps_in_episode
       # (done = terminated | truncated); the auto-reset state it returns is not used.
       _, state, reward, terminated, truncated, _ = env.step(step_key, state, action, params)
