@@ -24,17 +24,17 @@ neither number depending on the run being scored (`yardstick`):
   fire is a noop; in Seaquest all 6 act.
   Episodes run to their natural end: a terminal state or gymnax's time limit
   `env_params.max_steps_in_episode` (1,000 steps; Freeway 2,500).
-* R_ref (`reference_return`): what our own PPO reaches on the game from scratch
-  in the paper's budget per game, 4M environment steps (committed in
-  `results/minatar_reference/reference.json`, measured with `--reference-from`
-  on a run of the reset oracle, one game visit per game: the mean, over seeds,
-  of the per-update return over the visit's last tenth). It is the same agent
-  as the runs it scores (our full action set, network and PPO), and SpaceInvaders,
-  Asterix and Seaquest all have one; Seaquest has no published PPO return in
-  gymnax. A game without a measured reference falls back on the gymnax authors'
-  published PPO return (`PUBLISHED_RETURNS`, gymnax-blines, 10M steps on the
-  minimal action set with a 2 x 256 MLP), which `reference.json` also sets
-  beside ours.
+* R_ref (`reference_return`): the gymnax authors' published PPO return where
+  gymnax publishes one (`PUBLISHED_RETURNS`: gymnax-blines, 10M environment
+  steps, a 2 x 256 MLP on the minimal action set; Breakout, SpaceInvaders,
+  Asterix, Freeway), a number fixed outside this project that anyone can check.
+  Seaquest has no published return, so its R_ref is what our own PPO reaches on
+  it from scratch in the paper's budget per game, 4M environment steps
+  (committed in `results/minatar_reference/reference.json`, measured with
+  `--reference-from` on a run of the reset oracle: the mean, over seeds, of the
+  per-update return over the visit's last tenth). A game in `reference.json`
+  takes its R_ref from there; the file also sets the published return beside
+  ours where there is one.
 """
 
 import datetime
@@ -384,7 +384,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
       games = reference_from_run(args.reference_from)
     except ValueError as e:
       parser.error(str(e))
-    run = run_folder.read_status(args.reference_from) or {}
+    with open(os.path.join(args.reference_from, "results.json")) as f:
+      run = json.load(f)
     for game, entry in games.items():
       entry["published"] = PUBLISHED_RETURNS.get(game)
       seeds = ", ".join(f"{v:.2f}" for v in entry["per_seed"])
