@@ -400,6 +400,61 @@ def short_controls_table() -> str:
   return "\n".join(lines)
 
 
+def minatar_sizing_table() -> str:
+  """Seconds per million env steps per MinAtar game: the benchmark (our PPO and rejax's), and
+  Seaquest, which the benchmark did not time, from the committed from-scratch run."""
+  bench = _json(f"{BENCH}/minatar.json")
+  per_m = lambda row: f"{1e6 / row['env_steps_per_s']:.0f}"
+  lines = ["| game | our PPO, Adam: 1 seed / 4 seeds vmapped | TRAC(Adam) | rejax | source |",
+           "|---|---|---|---|---|"]
+  for game, runs in bench["games"].items():
+    cells = [" / ".join(per_m(runs[k]["rows"][name]) for k in ("one_seed", "vmapped"))
+             for name in ("adam", "trac", "rejax")]
+    lines.append(f"| {game.removesuffix('-MinAtar')} | " + " | ".join(cells)
+                 + " | `python -m benchmarks.minatar` |")
+  scratch = _json(f"{EX}/minatar_reference/seaquest_scratch/results.json")
+  lines.append(f"| Seaquest | - / - | - | - | reset oracle from scratch, 1 seed, "
+               f"{scratch['env_steps_per_run'] / 1e6:.1f}M steps: "
+               f"{scratch['wall_time_s'] / scratch['env_steps_per_run'] * 1e6:.0f} "
+               "(compilation included) |")
+  return "\n".join(lines)
+
+
+def minatar_table() -> str:
+  """The game-switching grid: whole-run normalised score and the last visit's test, per game."""
+  path = f"{EX}/minatar/tables.md"
+  methods = ("Adam", "TRAC(Adam)", "Adam, reset at switch (oracle)")
+  lines = ["| method | whole-run normalized score [95%] | IQM [95%] | P(beats Adam) [95%] |",
+           "|---|---|---|---|"]
+  for m in methods:
+    lines.append(f"| {m} | {md_cell(path, (m,), 'best whole-run normalized score')} | "
+                 f"{md_cell(path, (m,), 'IQM [95%]')} | "
+                 f"{md_cell(path, (m,), 'P(beats Adam' + chr(39) + 's best) [95%]')} |")
+  return "\n".join(lines)
+
+
+def _interval_text(e: dict) -> str:
+  return f"{e['mean']:.2f} [{e['mean_low']:.2f}, {e['mean_high']:.2f}]"
+
+
+def minatar_plasticity_table() -> str:
+  """The plasticity-loss test at each game's last visit, from examples/results/minatar."""
+  summary = j(f"{EX}/minatar/results.json", "summary")
+  games = summary["task_names"]
+  lines = ["| method | game | last visit − visit 1 [95%] | last visit − oracle [95%] | verdict |",
+           "|---|---|---|---|---|"]
+  last = {}
+  for t in summary["plasticity"]:
+    last[(t["method"], t["task"])] = t  # entries run visit 2, 3, ...: the last one stays
+  for name, m in summary["methods"].items():
+    for game in games:
+      t = last[(name, game)]
+      versus = _interval_text(t["minus_oracle"]) if "minus_oracle" in t else "(itself)"
+      lines.append(f"| {m['label']} | {game.removesuffix('-MinAtar')} (visit {t['visit']}) | "
+                   f"{_interval_text(t['minus_first'])} | {versus} | {t['verdict']} |")
+  return "\n".join(lines)
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "startup_adam": lambda: startup_table(["adam"]),
     "startup_all": lambda: startup_table(["adam", "adamw", "sgd"]),
@@ -412,6 +467,9 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "cost": cost_table,
     "short_shifts": short_shifts_table,
     "short_controls": short_controls_table,
+    "minatar_sizing": minatar_sizing_table,
+    "minatar": minatar_table,
+    "minatar_plasticity": minatar_plasticity_table,
 }
 
 # ------------------------------------------------------------- quoted figures
@@ -477,6 +535,9 @@ def _quotes_readme() -> list[Quote]:
         lambda: f2(trac_scale_at_level_end("published_cartpole_lr", 0, 0)),
         lambda: f2(trac_scale_at_level_end("published_cartpole", 0, 0)),
         lambda: f"{trac_scale_at_level_end('published_cartpole_lr', 1, 0):.3f}"),
+      q(R, "three times, {} env steps per visit, {} seeds, every method at lr 1e-3;",
+        lambda: f"{j(f'{EX}/minatar/results.json', 'env_steps_per_segment'):,}",
+        lambda: str(j(f"{EX}/minatar/results.json", "seeds"))),
       q(R, "TRAC's best lr was 3e-3 on CartPole and Acrobot{}",
         lambda: "" if (md_cell(f"{EX}/cartpole/tables.md", ("TRAC(Adam)", "4"), "best setting"),
                        md_cell(f"{EX}/acrobot/tables.md", ("TRAC(Adam)", "4"), "best setting"))
