@@ -172,16 +172,18 @@ def visit_differences(scores: np.ndarray, schedule: Schedule,
       or None.
 
   Returns:
-    One dict per task and visit k >= 2: "task", "visit", "minus_first" (the
-    seeds' score at visit k minus at visit 1) and, with `oracle`, "minus_oracle"
-    (minus the oracle's score at visit k), each [seeds].
+    One dict per task and visit k >= 2: "task", "visit", "segment" and
+    "first_segment" (the segment indices of visit k and of visit 1),
+    "minus_first" (the seeds' score at visit k minus at visit 1) and, with
+    `oracle`, "minus_oracle" (minus the oracle's score at visit k), each [seeds].
   """
   out = []
   segments = schedule.segments()
   for task in sorted({seg.task for seg in segments}):
     visits = [i for i, seg in enumerate(segments) if seg.task == task]
     for k, i in enumerate(visits[1:], start=2):
-      entry = {"task": task, "visit": k, "minus_first": scores[:, i] - scores[:, visits[0]]}
+      entry = {"task": task, "visit": k, "segment": i, "first_segment": visits[0],
+               "minus_first": scores[:, i] - scores[:, visits[0]]}
       if oracle is not None:
         entry["minus_oracle"] = scores[:, i] - oracle[:, i]
       out.append(entry)

@@ -176,7 +176,6 @@ def plasticity_test(scores: Mapping[str, np.ndarray], methods: Mapping[str, dict
   """
   oracle_name = with_role("oracle", scores)
   oracle = None if oracle_name is None else scores[oracle_name][:, methods[oracle_name]["best"]]
-  segments = schedule.segments()
   out = []
   for name, score in scores.items():
     own = score[:, methods[name]["best"]]
@@ -184,14 +183,13 @@ def plasticity_test(scores: Mapping[str, np.ndarray], methods: Mapping[str, dict
     tests = stats.visit_differences(own, schedule, versus)
     last = {t["task"]: t["visit"] for t in tests}
     for t in tests:
-      visits = [i for i, seg in enumerate(segments) if seg.task == t["task"]]
       entry = {"method": name, "setting": methods[name]["best"],
                "task": task_names[t["task"]], "visit": t["visit"],
-               "first": _interval(own[:, visits[0]], reps),
-               "this": _interval(own[:, visits[t["visit"] - 1]], reps),
+               "first": _interval(own[:, t["first_segment"]], reps),
+               "this": _interval(own[:, t["segment"]], reps),
                "minus_first": _interval(t["minus_first"], reps)}
       if "minus_oracle" in t:
-        entry["oracle"] = _interval(versus[:, visits[t["visit"] - 1]], reps)
+        entry["oracle"] = _interval(versus[:, t["segment"]], reps)
         entry["minus_oracle"] = _interval(t["minus_oracle"], reps)
       if t["visit"] == last[t["task"]]:
         entry["verdict"] = _verdict(entry)

@@ -45,6 +45,7 @@ def test_visit_differences_pair_each_visit_with_the_first_and_the_oracle():
   oracle = np.full((2, 6), 1.0)
   tests = stats.visit_differences(scores, schedule, oracle)
   assert [(t["task"], t["visit"]) for t in tests] == [(0, 2), (0, 3), (1, 2), (1, 3)]
+  assert (tests[1]["segment"], tests[1]["first_segment"]) == (4, 0)
   np.testing.assert_allclose(tests[1]["minus_first"], [-1.0, -0.5])  # segment 4 - segment 0
   np.testing.assert_allclose(tests[1]["minus_oracle"], [-1.0, 0.5])
   np.testing.assert_allclose(tests[3]["minus_first"], [1.0, 0.0])
