@@ -293,7 +293,8 @@ def normalized_score(returns, game: str, r_random: Optional[float] = None,
   return (np.asarray(returns, np.float64) - r_random) / (r_ref - r_random)
 
 
-def reference_from_run(folder: str, tail: float = REFERENCE_TAIL) -> dict[str, dict]:
+def reference_from_run(folder: str, tail: float = REFERENCE_TAIL
+                       ) -> tuple[dict[str, dict], dict]:
   """R_ref per game from a finished run of the reset oracle (one visit per game).
 
   Each seed's score on a game is the mean per-update return (`examples.stats.
@@ -306,7 +307,8 @@ def reference_from_run(folder: str, tail: float = REFERENCE_TAIL) -> dict[str, d
     tail: the fraction of each visit's last updates that is averaged.
 
   Returns:
-    {game: {"reference", "per_seed", "env_steps", "updates_averaged", "source"}}.
+    ({game: {"reference", "per_seed", "env_steps", "updates_averaged", "source"}},
+    {"command", "code"} of the run).
 
   Raises:
     ValueError: the folder is not such a run.
@@ -329,7 +331,7 @@ def reference_from_run(folder: str, tail: float = REFERENCE_TAIL) -> dict[str, d
         "updates_averaged": count,
         "source": f"our PPO from scratch, {steps / 1e6:.1f}M steps",
     }
-  return out
+  return out, {"command": saved.get("command"), "code": saved.get("code")}
 
 
 def _version(package: str) -> str:
@@ -381,11 +383,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     if why:
       parser.error(f"--out {out}: {why}")
     try:
-      games = reference_from_run(args.reference_from)
+      games, run = reference_from_run(args.reference_from)
     except ValueError as e:
       parser.error(str(e))
-    with open(os.path.join(args.reference_from, "results.json")) as f:
-      run = json.load(f)
     for game, entry in games.items():
       entry["published"] = PUBLISHED_RETURNS.get(game)
       seeds = ", ".join(f"{v:.2f}" for v in entry["per_seed"])
