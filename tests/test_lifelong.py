@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from gymnax.wrappers.purerl import FlattenObservationWrapper
 
-from examples import combine, lifelong, minatar_reference, run_folder
+from examples import combine, lifelong, minatar_random, minatar_reference, run_folder
 from examples.networks import NetworkSpec
 from examples.ppo import PPOConfig
 from examples.presets import PRESETS, Preset
@@ -300,7 +300,7 @@ def test_cli_game_run_reports_normalized_returns(tmp_path, monkeypatch, capsys):
   assert set(summary["yardstick"]) == {"Breakout-MinAtar", "Asterix-MinAtar"}
   breakout = summary["yardstick"]["Breakout-MinAtar"]  # fixed: the run changes nothing in it
   assert (breakout["random"], breakout["reference"]) == (
-      minatar_reference.random_return("Breakout-MinAtar"),
+      minatar_random.random_return("Breakout-MinAtar"),
       minatar_reference.reference_return("Breakout-MinAtar")[0])
   whole = [r for r in summary["rows"] if r["segment"] == "all"]
   assert len(whole) == 2 and all(np.isfinite(r["normalized"]) for r in whole)
