@@ -126,18 +126,19 @@ def plot_curves(path: str, grid: "Grid", summary: dict, schedule: Schedule,
     steps_per_update: env steps per update (the x axis).
   """
   steps = (np.arange(schedule.num_updates) + 1) * steps_per_update
-  normalized = summary["yardstick"] is not None
+  yardstick = summary["yardstick"]
+  normalized = yardstick is not None
   if normalized:  # each update's return on the yardstick of the task then in force
-    yardstick = [summary["yardstick"][summary["task_names"][t]] for t in schedule.tasks]
-    r_random = np.asarray([y["random"] for y in yardstick])
-    r_range = np.asarray([y["reference"] - y["random"] for y in yardstick])
+    r_random = [yardstick[t]["random"] for t in summary["task_names"]]
+    r_ref = [yardstick[t]["reference"] for t in summary["task_names"]]
   window = max(1, schedule.updates_per_task // 8)
   fig, ax = plt.subplots(figsize=(12, 4.4))
   for name, metrics in grid.metrics.items():
     shown = _shown_settings(summary, name)
     for j in shown:
       curves = metrics["return"][:, j]
-      curves = (curves - r_random) / r_range if normalized else curves
+      if normalized:
+        curves = stats.normalize_updates(curves, schedule, r_random, r_ref)
       mean, half = stats.mean_se(_smooth(curves, window))
       color = _color(name, _shade(shown.index(j), len(shown)))
       ax.plot(steps, mean, color=color, lw=1.5, label=_label(summary, name, j, len(shown) > 0))

@@ -142,6 +142,15 @@ def spread(scores: np.ndarray) -> float:
   return float(np.nanmax(means) - np.nanmin(means))
 
 
+def _on_yardstick(values: np.ndarray, tasks: Sequence[int], r_random: Sequence[float],
+                  r_ref: Sequence[float]) -> np.ndarray:
+  r_random, r_ref = np.asarray(r_random, np.float64), np.asarray(r_ref, np.float64)
+  if np.any(r_ref == r_random):
+    raise ValueError(f"a task's R_ref equals its R_random: {r_ref} vs {r_random}")
+  tasks = np.asarray(tasks)
+  return (np.asarray(values, np.float64) - r_random[tasks]) / (r_ref - r_random)[tasks]
+
+
 def normalize(segments: np.ndarray, schedule: Schedule, r_random: Sequence[float],
               r_ref: Sequence[float]) -> np.ndarray:
   """[..., segments] returns -> (R - R_random) / (R_ref - R_random) of each segment's task.
@@ -154,11 +163,22 @@ def normalize(segments: np.ndarray, schedule: Schedule, r_random: Sequence[float
   Raises:
     ValueError: a task whose R_ref equals its R_random.
   """
-  r_random, r_ref = np.asarray(r_random, np.float64), np.asarray(r_ref, np.float64)
-  if np.any(r_ref == r_random):
-    raise ValueError(f"a task's R_ref equals its R_random: {r_ref} vs {r_random}")
-  tasks = [seg.task for seg in schedule.segments()]
-  return (np.asarray(segments, np.float64) - r_random[tasks]) / (r_ref - r_random)[tasks]
+  return _on_yardstick(segments, [seg.task for seg in schedule.segments()], r_random, r_ref)
+
+
+def normalize_updates(curves: np.ndarray, schedule: Schedule, r_random: Sequence[float],
+                      r_ref: Sequence[float]) -> np.ndarray:
+  """[..., updates] returns -> each on the yardstick of the task in force at its update.
+
+  Args:
+    curves: [..., updates] per-update returns (e.g. a metric's "return").
+    schedule: the schedule the returns were trained on.
+    r_random, r_ref: per task, the random policy's and the reference's return.
+
+  Raises:
+    ValueError: a task whose R_ref equals its R_random.
+  """
+  return _on_yardstick(curves, schedule.tasks, r_random, r_ref)
 
 
 def visit_differences(scores: np.ndarray, schedule: Schedule,

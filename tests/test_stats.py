@@ -38,6 +38,17 @@ def test_normalize_is_zero_at_random_and_one_at_the_reference_per_task():
     stats.normalize(np.ones((1, 4)), schedule, [1.0, 0.0], [1.0, 10.0])
 
 
+def test_normalize_updates_uses_the_task_in_force_at_each_update():
+  schedule = Schedule.cycles(2, 2, 1)  # updates on tasks 0 0 1 1
+  # Task 0: R_random 1, R_ref 5; task 1: R_random 0, R_ref 10. By hand:
+  # (1 - 1) / 4 = 0, (5 - 1) / 4 = 1, (5 - 0) / 10 = 0.5, (-1 - 0) / 10 = -0.1.
+  curves = np.array([[1.0, 5.0, 5.0, -1.0], [3.0, 3.0, 10.0, 0.0]])
+  np.testing.assert_allclose(stats.normalize_updates(curves, schedule, [1.0, 0.0], [5.0, 10.0]),
+                             [[0.0, 1.0, 0.5, -0.1], [0.5, 0.5, 1.0, 0.0]])
+  with pytest.raises(ValueError, match="R_ref equals"):
+    stats.normalize_updates(curves, schedule, [1.0, 0.0], [5.0, 0.0])
+
+
 def test_visit_differences_pair_each_visit_with_the_first_and_the_oracle():
   schedule = Schedule.cycles(2, 1, 3)  # tasks 0 1 0 1 0 1
   scores = np.array([[1.0, 2.0, 0.5, 2.5, 0.0, 3.0],
