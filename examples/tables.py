@@ -1,7 +1,9 @@
 """The tables of a run, as plain text or markdown, read from its summary (`examples.summary`).
 
-Cells are "mean [low, high]" with the 95% interval, or the mean alone where the
-interval is missing or has no width at the cell's precision.
+Cells are "mean [low, high]" with the 95% interval. Where the interval has no width
+at the cell's precision, the cell takes one or two more digits ("0.113 [0.110,
+0.116]", not "0.11"); the mean stands alone only where the interval is missing or
+the seeds agree at that precision too.
 """
 
 import math
@@ -16,10 +18,11 @@ def _fmt(mean: float, low: float, high: float, digits: int = 1, missing: str = "
   mean, low, high = (math.nan if v is None else v for v in (mean, low, high))  # JSON's null
   if not math.isfinite(mean):
     return missing
-  no_width = f"{low:.{digits}f}" == f"{high:.{digits}f}"  # equal seeds, at this precision
-  if not (math.isfinite(low) and math.isfinite(high)) or no_width:
-    return f"{mean:.{digits}f}"
-  return f"{mean:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]"
+  if math.isfinite(low) and math.isfinite(high):
+    for d in range(digits, digits + 3):
+      if f"{low:.{d}f}" != f"{high:.{d}f}":  # the interval shows at this precision
+        return f"{mean:.{d}f} [{low:.{d}f}, {high:.{d}f}]"
+  return f"{mean:.{digits}f}"  # no interval, or seeds equal to digits + 2 places
 
 
 def _estimate(e: dict, digits: int = 3) -> str:

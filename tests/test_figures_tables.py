@@ -55,3 +55,13 @@ def test_the_diagnostics_table_has_a_column_per_measured_diagnostic():
   assert text.splitlines()[2].split()[-2] == "-"
   del values["entropy"]
   assert "entropy" not in tables.diagnostics_table(_summary(values))
+
+
+def test_a_narrow_interval_gets_more_digits_and_no_interval_the_mean_alone():
+  fmt = tables._fmt
+  assert fmt(0.5, 0.4, 0.6, 2) == "0.50 [0.40, 0.60]"
+  assert fmt(0.1134, 0.1112, 0.1146, 2) == "0.113 [0.111, 0.115]"  # one more digit
+  assert fmt(0.11341, 0.11336, 0.11346, 2) == "0.1134 [0.1134, 0.1135]"  # two more
+  assert fmt(0.7, 0.7, 0.7, 2) == "0.70"  # equal seeds
+  assert fmt(0.5, math.nan, math.nan, 2) == "0.50"  # no interval (e.g. one seed)
+  assert fmt(None, None, None, 2) == "n/a" and fmt(math.nan, 0.0, 1.0, missing="-") == "-"
