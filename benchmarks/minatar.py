@@ -3,7 +3,7 @@
     python -m benchmarks.minatar [--games ...] [--sequence ...] [--steps 8.2e4]
         [--vmapped-seeds 4] [--json PATH]
 
-For each game, our PPO with the "minatar" preset (PureJaxRL's MinAtar PPO: 64
+For each game (default all five), our PPO with the "minatar" preset (PureJaxRL's MinAtar PPO: 64
 envs x 128 steps per update, 4 epochs of 8 minibatches, 2x64 ReLU actor and
 critic over the flattened 10x10xC grid, global-norm clip 0.5, the full 6-action
 set, per-update plasticity diagnostics included) with adam and with
@@ -12,8 +12,9 @@ trac(adam), and rejax's PPO at the same configuration on the same environment
 one seed (`jit(train)`) and `--vmapped-seeds` seeds (`jit(vmap(train))`),
 interleaved rounds, medians, compile time apart (see `benchmarks._timing`).
 
-Last, the lifelong setting itself: the `--sequence` of games (default the
-four-game sequence, observations padded to 7 channels), the game switching every
+Last, the lifelong setting itself: the `--sequence` of games (default
+SpaceInvaders > Asterix > Seaquest, the MinAtar results' sequence, observations
+padded to the most channels of its games), the game switching every
 `--steps` / (number of games) env steps, our PPO with trac(adam), one seed and
 vmapped.
 """
@@ -26,7 +27,8 @@ import gymnax
 
 from benchmarks import _timing
 from benchmarks.ppo import Setting, candidates, measure, parse_with_rejax, ratios
-from examples.games import DEFAULT_GAMES, MINATAR_GAMES, game_tasks
+from examples.games import game_tasks
+from examples.tasks import CONTINUAL_GAMES, MINATAR_GAMES
 from examples.methods import METHODS
 from examples.ppo import make_train
 from examples.presets import PRESETS
@@ -41,11 +43,12 @@ def game(name: str, env_steps: int) -> Setting:
 
 def parse_args(argv=None):
   parser = _timing.parser("minatar", __doc__, rounds=3, warmup=1)
-  parser.add_argument("--games", nargs="+", default=list(DEFAULT_GAMES), choices=MINATAR_GAMES,
-                      metavar="GAME", help=f"default: {' '.join(DEFAULT_GAMES)}")
-  parser.add_argument("--sequence", nargs="+", default=list(DEFAULT_GAMES), choices=MINATAR_GAMES,
-                      metavar="GAME", help="the lifelong sequence timed last (default: "
-                      f"{' '.join(DEFAULT_GAMES)})")
+  parser.add_argument("--games", nargs="+", default=list(MINATAR_GAMES), choices=MINATAR_GAMES,
+                      metavar="GAME", help=f"default: all five, {' '.join(MINATAR_GAMES)}")
+  parser.add_argument("--sequence", nargs="+", default=list(CONTINUAL_GAMES),
+                      choices=MINATAR_GAMES, metavar="GAME",
+                      help="the lifelong sequence timed last (default: the MinAtar results' "
+                      f"{' '.join(CONTINUAL_GAMES)})")
   parser.add_argument("--steps", type=_timing.count(8192), default=81_920,
                       help="env steps per seed and call (default: 8.2e4, 10 updates)")
   parser.add_argument("--vmapped-seeds", type=_timing.count(1), default=4,

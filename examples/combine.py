@@ -115,6 +115,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                 "commands": [s["command"] for s in every_saved],
                 "code": run_folder.code_version(),  # the code that combined them
                 "run_codes": [s["code"] for s in every_saved],
+                "run_wall_times_s": [s.get("wall_time_s") for s in every_saved],
                 "methods": list(grid.metrics), "lr_from_adam": args.lr_from_adam,
                 "untuned": {name: summary["methods"][name]["settings"][j]
                             for name, j in untuned.items()}})

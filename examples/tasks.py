@@ -25,6 +25,8 @@ SHIFT_KINDS = ("offset", "permute", "sign")  # observation shifts, see examples.
 MINATAR_GAMES = ("Breakout-MinAtar", "SpaceInvaders-MinAtar", "Asterix-MinAtar",
                  "Freeway-MinAtar", "Seaquest-MinAtar")  # game switching, see examples.games
 DEFAULT_GAMES = MINATAR_GAMES[:4]  # Seaquest's env is slow on CPU (about 15x Breakout's cost)
+# C-CHAIN's continual MinAtar sequence, the one the MinAtar results cycle through
+CONTINUAL_GAMES = ("SpaceInvaders-MinAtar", "Asterix-MinAtar", "Seaquest-MinAtar")
 
 
 @dataclasses.dataclass(frozen=True)

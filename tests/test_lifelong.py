@@ -276,6 +276,7 @@ def test_combine_merges_runs_of_one_setting(shift_run, tmp_path, capsys):
     assert (combined / name).stat().st_size > 0, name
   saved = json.loads((combined / "results.json").read_text())
   assert len(saved["run_codes"]) == 2 and saved["code"]["commit"]
+  assert [t > 0 for t in saved["run_wall_times_s"]] == [True, True]
   printed = capsys.readouterr().out
   assert "Adam's lr sweep" in printed and "1-2 seeds" in printed
   with pytest.raises(SystemExit) as exit_info:  # a method in two folders
