@@ -401,29 +401,27 @@ def short_controls_table() -> str:
 
 
 def minatar_sizing_table() -> str:
-  """Seconds per million env steps per MinAtar game: the benchmark (our PPO and rejax's), and
-  Seaquest, which the benchmark did not time, from the committed from-scratch run."""
+  """Seconds per million env steps per MinAtar game (`python -m benchmarks.minatar`), ours and
+  rejax's, and the lifelong sequence it times last."""
   bench = _json(f"{BENCH}/minatar.json")
   per_m = lambda row: f"{1e6 / row['env_steps_per_s']:.0f}"
-  lines = ["| game | our PPO, Adam: 1 seed / 4 seeds vmapped | TRAC(Adam) | rejax | source |",
-           "|---|---|---|---|---|"]
+  both = lambda runs, name: " / ".join(per_m(runs[k]["rows"][name])
+                                       for k in ("one_seed", "vmapped"))
+  lines = ["| game | our PPO, Adam: 1 seed / 4 seeds vmapped | TRAC(Adam) | rejax |",
+           "|---|---|---|---|"]
   for game, runs in bench["games"].items():
-    cells = [" / ".join(per_m(runs[k]["rows"][name]) for k in ("one_seed", "vmapped"))
-             for name in ("adam", "trac", "rejax")]
-    lines.append(f"| {game.removesuffix('-MinAtar')} | " + " | ".join(cells)
-                 + " | `python -m benchmarks.minatar` |")
-  scratch = _json(f"{EX}/minatar_reference/seaquest_scratch/results.json")
-  lines.append(f"| Seaquest | - / - | - | - | reset oracle from scratch, 1 seed, "
-               f"{scratch['env_steps_per_run'] / 1e6:.1f}M steps: "
-               f"{scratch['wall_time_s'] / scratch['env_steps_per_run'] * 1e6:.0f} "
-               "(compilation included) |")
+    lines.append(f"| {game.removesuffix('-MinAtar')} | "
+                 + " | ".join(both(runs, name) for name in ("adam", "trac", "rejax")) + " |")
+  sequence = " > ".join(g.removesuffix("-MinAtar") for g in bench["settings"]["sequence"])
+  lines.append(f"| the sequence {sequence} | not timed | {both(bench['lifelong'], 'trac')} "
+               "| not timed |")
   return "\n".join(lines)
 
 
 def minatar_table() -> str:
   """The game-switching grid: whole-run normalised score and the last visit's test, per game."""
   path = f"{EX}/minatar/tables.md"
-  methods = ("Adam", "TRAC(Adam)", "Adam, reset at switch (oracle)")
+  methods = [m["label"] for m in j(f"{EX}/minatar/results.json", "summary", "methods").values()]
   lines = ["| method | whole-run normalized score [95%] | IQM [95%] | P(beats Adam) [95%] |",
            "|---|---|---|---|"]
   for m in methods:
@@ -658,7 +656,71 @@ def _quotes_examples() -> list[Quote]:
     return f"{min(gaps):.0f} to {max(gaps):.0f}"
 
   cart_best = lambda m: first(md_cell(f"{EX}/cartpole/tables.md", (m,), "best whole-run return"))
+  mn_path = f"{EX}/minatar/tables.md"
+  mn_summary = lambda: j(f"{EX}/minatar/results.json", "summary")
+  mn_whole = lambda m: md_cell(mn_path, (m,), "best whole-run normalized score")
+
+  def mn_last(method: str, game: str) -> float:
+    """The method's normalised score on the game's last visit (the plasticity test's "this")."""
+    return [t for t in mn_summary()["plasticity"]
+            if t["method"] == method and t["task"] == game][-1]["this"]["mean"]
+
+  def mn_diag(method: str, key: str, last_visits: bool = False) -> list[float]:
+    rows = [r for r in mn_summary()["diagnostics_at_segment_end"] if r["method"] == method]
+    if last_visits:
+      rows = [r for r in rows if r["visit"] == max(x["visit"] for x in rows)]
+    return [r[key] for r in rows]
+
+  def mn_segment_diag(method: str, game: str, key: str) -> float:
+    rows = [r for r in mn_summary()["diagnostics_at_segment_end"]
+            if r["method"] == method and r["task"] == game]
+    return rows[-1][key]
+
+  sq, si = "Seaquest-MinAtar", "SpaceInvaders-MinAtar"
+  bench = lambda: _json(f"{BENCH}/minatar.json")["games"]
+  vs_rejax = lambda key: [runs[k]["ratios"][key] for runs in bench().values()
+                          for k in ("one_seed", "vmapped")]
+  s_per_m = lambda game, k="one_seed": 1e6 / bench()[game][k]["rows"]["adam"]["env_steps_per_s"]
+  mn_saved = lambda: _json(f"{EX}/minatar/results.json")
+  l2_steps = lambda: len(mn_saved()["schedule"]["order"]) * mn_saved()["env_steps_per_segment"] * 6
+  l2_sum = lambda: sum(s_per_m(g, "vmapped") * l2_steps() / 1e6 / len(mn_saved()["task_names"])
+                       for g in mn_saved()["task_names"])
+  others = lambda: [s_per_m(g) for g in bench() if g != sq]
   return [
+      q(E, "runs each game at {} to {} times rejax's speed at the same configuration, diagnostics "
+        "included (with TRAC(Adam): {} to {})",
+        lambda: f2(min(vs_rejax("adam_over_rejax"))), lambda: f2(max(vs_rejax("adam_over_rejax"))),
+        lambda: f2(min(vs_rejax("trac_over_rejax"))), lambda: f2(max(vs_rejax("trac_over_rejax")))),
+      q(E, "{} s per million env steps against {} to {} s for the others (Adam, one seed)",
+        lambda: f"{s_per_m(sq):.0f}", lambda: f"{min(others()):.0f}",
+        lambda: f"{max(others()):.0f}"),
+      q(E, "The L2 run above (6 runs, {}M env steps) sums to {} s that way and took {} s",
+        lambda: f"{l2_steps() / 1e6:.1f}", lambda: f"{l2_sum():,.0f}",
+        lambda: f"{mn_saved()['run_wall_times_s'][1]:,.0f}"),
+      q(E, "the main grid (18 runs, {}M env steps) took {} s",
+        lambda: f"{18 * l2_steps() / 6 / 1e6:.0f}",
+        lambda: f"{mn_saved()['run_wall_times_s'][0]:,.0f}"),
+      q(E, "**L2 to init is level with Adam** over the whole run ({} against {}; P(L2 > Adam) = {})",
+        lambda: mn_whole("Adam + L2 to init"), lambda: mn_whole("Adam"),
+        lambda: md_cell(mn_path, ("Adam + L2 to init",), "P(beats Adam's best) [95%]")),
+      q(E, "its last Seaquest is the best of any method ({} against Adam's {}), its last "
+        "SpaceInvaders below Adam's ({} against {})",
+        lambda: f2(mn_last("l2_init", sq)) if mn_last("l2_init", sq) == max(
+            mn_last(m, sq) for m in mn_summary()["methods"]) else "MISMATCH",
+        lambda: f2(mn_last("adam", sq)), lambda: f2(mn_last("l2_init", si)),
+        lambda: f2(mn_last("adam", si))),
+      q(E, "keeps |θ| at most {}, where Adam's grows to {}, and its dead units at {} or less at "
+        "the end of each last visit (Adam's: up to {})",
+        lambda: f"{max(mn_diag('l2_init', 'param_norm')):.1f}",
+        lambda: f"{max(mn_diag('adam', 'param_norm')):.1f}",
+        lambda: f3(max(mn_diag("l2_init", "dormant_0.0", last_visits=True))),
+        lambda: f3(max(mn_diag("adam", "dormant_0.0", last_visits=True)))),
+      q(E, "At the end of the third SpaceInvaders visit its entropy is {}, against Adam's {}, and "
+        "{} of its units are dead (τ = 0), against Adam's {}",
+        lambda: f2(mn_segment_diag("trac", si, "entropy")),
+        lambda: f2(mn_segment_diag("adam", si, "entropy")),
+        lambda: f3(mn_segment_diag("trac", si, "dormant_0.0")),
+        lambda: f3(mn_segment_diag("adam", si, "dormant_0.0"))),
       q(E, "TRAC's four learning rates on CartPole score within {} return points of each other",
         lambda: md_cell(f"{EX}/cartpole/tables.md", ("TRAC(Adam)", "4"), "spread (best - worst)")),
       q(E, "where this one picks 3e-3 on both{}",
