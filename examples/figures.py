@@ -21,7 +21,8 @@ import PIL.Image  # noqa: E402  (matplotlib's own dependency)
 from examples import plasticity, stats  # noqa: E402
 from examples.methods import METHODS  # noqa: E402
 from examples.summary import (method_label, score_columns, seed_counts,  # noqa: E402
-                              setting_label, whole_run_label, whole_run_rows)
+                              setting_label, whole_run_label, whole_run_rows,
+                              yardstick_bounds)
 from examples.tasks import Schedule  # noqa: E402
 
 if TYPE_CHECKING:
@@ -126,11 +127,9 @@ def plot_curves(path: str, grid: "Grid", summary: dict, schedule: Schedule,
     steps_per_update: env steps per update (the x axis).
   """
   steps = (np.arange(schedule.num_updates) + 1) * steps_per_update
-  yardstick = summary["yardstick"]
-  normalized = yardstick is not None
+  normalized = summary["yardstick"] is not None
   if normalized:  # each update's return on the yardstick of the task then in force
-    r_random = [yardstick[t]["random"] for t in summary["task_names"]]
-    r_ref = [yardstick[t]["reference"] for t in summary["task_names"]]
+    r_random, r_ref = yardstick_bounds(summary["yardstick"], summary["task_names"])
   window = max(1, schedule.updates_per_task // 8)
   fig, ax = plt.subplots(figsize=(12, 4.4))
   for name, metrics in grid.metrics.items():

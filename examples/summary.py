@@ -50,6 +50,20 @@ def method_label(name: str, setting: Optional[dict] = None) -> str:
   return f"{label} ({extra})" if extra else label
 
 
+def yardstick_bounds(yardstick: Mapping[str, Mapping[str, Any]], task_names: Sequence[str]
+                     ) -> tuple[list[float], list[float]]:
+  """Per task, in task order, (R_random, R_ref) of a yardstick (`summarize`'s argument).
+
+  Raises:
+    ValueError: a task the yardstick has no reference for.
+  """
+  missing = [t for t in task_names if t not in yardstick]
+  if missing:
+    raise ValueError(f"the yardstick has no reference for {', '.join(missing)}")
+  return ([yardstick[t]["random"] for t in task_names],
+          [yardstick[t]["reference"] for t in task_names])
+
+
 def summarize(grid: "Grid", task_names: Sequence[str], title: str,
               schedule: Schedule, averaging: str = "updates",
               yardstick: Optional[Mapping[str, Mapping[str, Any]]] = None) -> dict[str, Any]:
@@ -77,11 +91,7 @@ def summarize(grid: "Grid", task_names: Sequence[str], title: str,
                  for name, m in grid.metrics.items()}
   normalized = {name: None for name in seg_returns}
   if yardstick is not None:
-    missing = [t for t in task_names if t not in yardstick]
-    if missing:
-      raise ValueError(f"the yardstick has no reference for {', '.join(missing)}")
-    r_random = [yardstick[t]["random"] for t in task_names]
-    r_ref = [yardstick[t]["reference"] for t in task_names]
+    r_random, r_ref = yardstick_bounds(yardstick, task_names)
     normalized = {name: stats.normalize(r, schedule, r_random, r_ref)
                   for name, r in seg_returns.items()}
   score_kind = "normalized" if yardstick is not None else "return"
