@@ -1,4 +1,6 @@
-"""examples/minatar_random.py: the random policy's episodes on a tiny sample, R_random's CLI."""
+"""examples/minatar_random.py: the random policy's episodes on a tiny sample, R_random's CLI.
+
+(Its bad flags are tested with R_ref's, in test_minatar_reference.py.)"""
 
 import json
 
@@ -36,24 +38,6 @@ def test_random_episodes_end_and_are_the_same_for_the_same_key(monkeypatch):
   np.testing.assert_array_equal(again.lengths, run.lengths)
   other = minatar_random.random_episodes("Breakout-MinAtar", 6, jax.random.key(4))
   assert not np.array_equal(other.lengths, run.lengths)
-
-
-@pytest.mark.parametrize("argv", [
-    ["--episodes", "1"],
-    ["--episodes", "many"],
-    ["--games", "Pong-MinAtar"],
-    ["--games", "Breakout-MinAtar", "Breakout-MinAtar"],
-    ["--episodes", "4", "4", "4"],
-    ["--bogus"],
-    ["--reference-from", "."],
-])
-def test_a_bad_flag_is_one_line_and_exit_2(argv, capsys):
-  with pytest.raises(SystemExit) as exit_info:
-    minatar_random.main(argv)
-  out, err = capsys.readouterr()
-  assert exit_info.value.code == 2 and out == ""
-  assert err.startswith("python -m examples.minatar_random: error: ")
-  assert err.count("\n") == 1, err
 
 
 def test_an_output_path_under_a_file_is_refused_before_running(tmp_path, capsys):

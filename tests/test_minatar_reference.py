@@ -1,4 +1,5 @@
-"""examples/minatar_reference.py: the normalised score by hand, the references, R_ref's CLI."""
+"""examples/minatar_reference.py: the normalised score by hand, the references, R_ref's CLI
+(and the bad flags of both yardstick CLIs, R_random's too)."""
 
 import json
 
@@ -69,20 +70,29 @@ def test_unknown_games_and_games_without_a_reference_are_refused():
   with pytest.raises(ValueError, match="undefined"):
     ref.normalized_score(1.0, "Breakout-MinAtar", r_random=28.0)
 
-@pytest.mark.parametrize("argv", [
-    [],
-    ["--bogus"],
-    ["--reference-from", "/no/such/folder"],
-    ["--reference-from", ".", "--games", "Breakout-MinAtar"],
-    ["--reference-from", ".", "--out", "."],
+
+@pytest.mark.parametrize("module, argv", [
+    (minatar_random, ["--episodes", "1"]),
+    (minatar_random, ["--episodes", "many"]),
+    (minatar_random, ["--games", "Pong-MinAtar"]),
+    (minatar_random, ["--games", "Breakout-MinAtar", "Breakout-MinAtar"]),
+    (minatar_random, ["--episodes", "4", "4", "4"]),
+    (minatar_random, ["--bogus"]),
+    (minatar_random, ["--reference-from", "."]),
+    (ref, []),
+    (ref, ["--bogus"]),
+    (ref, ["--reference-from", "/no/such/folder"]),
+    (ref, ["--reference-from", ".", "--games", "Breakout-MinAtar"]),
+    (ref, ["--reference-from", ".", "--out", "."]),
 ])
-def test_a_bad_flag_is_one_line_and_exit_2(argv, capsys):
+def test_a_bad_flag_of_either_yardstick_cli_is_one_line_and_exit_2(module, argv, capsys):
   with pytest.raises(SystemExit) as exit_info:
-    ref.main(argv)
+    module.main(argv)
   out, err = capsys.readouterr()
   assert exit_info.value.code == 2 and out == ""
-  assert err.startswith("python -m examples.minatar_reference: error: ")
+  assert err.startswith(f"python -m {module.__name__}: error: ")
   assert err.count("\n") == 1, err
+
 
 def test_the_reference_of_a_from_scratch_run_is_its_last_tenth(tmp_path, monkeypatch, capsys):
   tiny = Preset(PPOConfig(num_envs=4, num_steps=16, num_epochs=1, num_minibatches=1,
