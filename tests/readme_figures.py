@@ -654,7 +654,8 @@ def _quotes_examples() -> list[Quote]:
 
   cart_best = lambda m: first(md_cell(f"{EX}/cartpole/tables.md", (m,), "best whole-run return"))
   mn_path = f"{EX}/minatar/tables.md"
-  mn_summary = lambda: j(f"{EX}/minatar/results.json", "summary")
+  mn_saved = lambda: _json(f"{EX}/minatar/results.json")
+  mn_summary = lambda: mn_saved()["summary"]
   mn_whole = lambda m: md_cell(mn_path, (m,), "best whole-run normalized score")
 
   def mn_last(method: str, game: str) -> float:
@@ -674,15 +675,13 @@ def _quotes_examples() -> list[Quote]:
     return rows[-1][key]
 
   sq, si = "Seaquest-MinAtar", "SpaceInvaders-MinAtar"
-  bench = lambda: _json(f"{BENCH}/minatar.json")["games"]
-  vs_rejax = lambda key: [runs[k]["ratios"][key] for runs in bench().values()
+  bench = lambda: _json(f"{BENCH}/minatar.json")
+  vs_rejax = lambda key: [runs[k]["ratios"][key] for runs in bench()["games"].values()
                           for k in ("one_seed", "vmapped")]
-  s_per_m = lambda game, k="one_seed": 1e6 / bench()[game][k]["rows"]["adam"]["env_steps_per_s"]
-  mn_saved = lambda: _json(f"{EX}/minatar/results.json")
-  l2_steps = lambda: len(mn_saved()["schedule"]["order"]) * mn_saved()["env_steps_per_segment"] * 6
-  seq_s_per_m = lambda k: 1e6 / _json(f"{BENCH}/minatar.json")["lifelong"][k]["rows"]["trac"][
-      "env_steps_per_s"]
-  others = lambda: [s_per_m(g) for g in bench() if g != sq]
+  s_per_m = lambda game: 1e6 / bench()["games"][game]["one_seed"]["rows"]["adam"]["env_steps_per_s"]
+  seq_s_per_m = lambda k: 1e6 / bench()["lifelong"][k]["rows"]["trac"]["env_steps_per_s"]
+  others = lambda: [s_per_m(g) for g in bench()["games"] if g != sq]
+  run_steps = lambda: len(mn_saved()["schedule"]["order"]) * mn_saved()["env_steps_per_segment"]
   return [
       q(E, "runs each game at {} to {} times rejax's speed at the same configuration, diagnostics "
         "included (with TRAC(Adam): {} to {})",
@@ -694,13 +693,14 @@ def _quotes_examples() -> list[Quote]:
       q(E, "The sequence {} itself, as a lifelong run steps it (TRAC(Adam), only the game in "
         "force stepped): {} s per million env steps at one seed, {} vmapped",
         lambda: " > ".join(g.removesuffix("-MinAtar")
-                           for g in _json(f"{BENCH}/minatar.json")["settings"]["sequence"]),
+                           for g in bench()["settings"]["sequence"]),
         lambda: f"{seq_s_per_m('one_seed'):.0f}", lambda: f"{seq_s_per_m('vmapped'):.0f}"),
       q(E, "The L2 run above (6 runs, {}M env steps) comes to {} s that way and took {} s",
-        lambda: f"{l2_steps() / 1e6:.1f}", lambda: f"{seq_s_per_m('vmapped') * l2_steps() / 1e6:,.0f}",
+        lambda: f"{6 * run_steps() / 1e6:.1f}",
+        lambda: f"{seq_s_per_m('vmapped') * 6 * run_steps() / 1e6:,.0f}",
         lambda: f"{mn_saved()['run_wall_times_s'][1]:,.0f}"),
       q(E, "the main grid (18 runs, {}M env steps) took {} s",
-        lambda: f"{18 * l2_steps() / 6 / 1e6:.0f}",
+        lambda: f"{18 * run_steps() / 1e6:.0f}",
         lambda: f"{mn_saved()['run_wall_times_s'][0]:,.0f}"),
       q(E, "**L2 to init is level with Adam** over the whole run ({} against {}; P(L2 > Adam) = {})",
         lambda: mn_whole("Adam + L2 to init"), lambda: mn_whole("Adam"),
