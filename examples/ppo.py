@@ -153,7 +153,7 @@ def make_train(
   probe_every = max(1, batch_size // config.probe_size)
   step_envs = jax.vmap(tasks.env.step, in_axes=(0, 0, 0, None))
   xs = (jnp.arange(schedule.num_updates), jnp.asarray(schedule.tasks),
-        jnp.asarray(schedule.switches))
+        jnp.asarray(schedule.switches), jnp.asarray(schedule.visits))
   has_switches = bool(schedule.switches.any())
   # An env is truncated at most once per `time_limit` steps, so a rollout holds at
   # most this many truncations to bootstrap (all its steps if the limit is unknown).
@@ -170,7 +170,7 @@ def make_train(
     # Only the "params" collection: `init` also returns what the network `sow`s.
     params_0 = {"params": network.init(key_net, jnp.zeros((1, *tasks.obs_shape)))["params"]}
     opt_state = make_tx(hparams).init(params_0)
-    first_params = tasks.set_task(env_params, xs[1][0])
+    first_params = tasks.select(env_params, xs[1][0], xs[3][0])
     obs, env_state = jax.vmap(tasks.env.reset, in_axes=(0, None))(
         jax.random.split(key_env, config.num_envs), first_params)
     return (params_0, opt_state, env_state, obs, rng, env_params, params_0)
@@ -191,8 +191,8 @@ def make_train(
       params, opt_state, env_state, obs, rng = runner
       # The index and task come from the scan's xs, so they stay unbatched under
       # vmap: the task switch and the progress `cond` below stay real branches.
-      update_index, task, switch = x
-      task_params = tasks.set_task(env_params, task)
+      update_index, task, switch, visit = x
+      task_params = tasks.select(env_params, task, visit)
       if config.fresh_episodes:  # new episodes, under the task in force
         rng, key_reset = jax.random.split(rng)
         obs, env_state = jax.vmap(tasks.env.reset, in_axes=(0, None))(

@@ -65,3 +65,14 @@ PRESETS["published-256"] = dataclasses.replace(
     PRESETS["published"],
     network=dataclasses.replace(PRESETS["published"].network, hidden_sizes=(256, 256, 256)),
     about="the published continual Gym-control PPO with C-CHAIN's 3x256 networks")
+
+# Candidates for a MinAtar setting in which Adam loses plasticity (the positive-control
+# search, examples/results/minatar_pilot): four times the updates per datum, or a
+# network a quarter as wide.
+PRESETS["minatar-16epochs"] = dataclasses.replace(
+    PRESETS["minatar"], ppo=dataclasses.replace(PRESETS["minatar"].ppo, num_epochs=16),
+    about="PureJaxRL's MinAtar PPO, MLP, 16 epochs per batch (4x the updates per datum)")
+PRESETS["minatar-narrow"] = dataclasses.replace(
+    PRESETS["minatar"],
+    network=dataclasses.replace(PRESETS["minatar"].network, hidden_sizes=(16, 16)),
+    about="PureJaxRL's MinAtar PPO with 2x16 ReLU MLPs")

@@ -51,6 +51,11 @@ class TaskSet:
     time_limit: the shortest episode time limit of the tasks (gymnax's
       `max_steps_in_episode`): one environment is truncated at most once in that
       many steps, which bounds the values PPO must bootstrap. None: unknown.
+    set_visit: optional `(params, visit) -> params` with `visit` (an int32 scalar,
+      possibly traced: 0 the first time the task in force is met) in force, for
+      task sets whose tasks change from one visit to the next (e.g. a new pixel
+      permutation per visit, `examples.permuted_games`). None: every visit of a
+      task is the same task.
   """
 
   name: str
@@ -62,6 +67,12 @@ class TaskSet:
   set_task: Callable[[Any, jax.Array], Any]
   observe: Callable[[Any, Any], jax.Array]
   time_limit: Optional[int] = None
+  set_visit: Optional[Callable[[Any, jax.Array], Any]] = None
+
+  def select(self, params: Any, task: jax.Array, visit: jax.Array) -> Any:
+    """`params` with `task` in force, at its `visit`-th visit (0 the first)."""
+    params = self.set_task(params, task)
+    return params if self.set_visit is None else self.set_visit(params, visit)
 
   @property
   def num_tasks(self) -> int:
@@ -117,6 +128,12 @@ class Schedule:
     """[num_updates] bool: True at the first update of a task other than the one before."""
     tasks = self.tasks
     return np.concatenate([[False], tasks[1:] != tasks[:-1]])
+
+  @property
+  def visits(self) -> np.ndarray:
+    """[num_updates] int32: how many times the task in force was met before (0 the first)."""
+    return np.repeat(np.asarray([s.visit for s in self.segments()], np.int32),
+                     self.updates_per_task)
 
   @property
   def num_cycles(self) -> int:
