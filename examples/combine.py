@@ -23,7 +23,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from examples import figures, minatar_reference, run_folder, tables
-from examples.cli import Parser, command_line
+from examples.cli import Parser, check_out_folder, command_line
 from examples.grid import Grid
 from examples.methods import METHODS
 from examples.presets import PRESETS
@@ -79,7 +79,11 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   parser = Parser(prog=PROG, description=__doc__,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
   parser.add_argument("folders", nargs="+", help="run folders written by examples.lifelong")
-  parser.add_argument("--out", required=True, help="output folder")
+  parser.add_argument("--out", required=True, help="output folder (one that holds results "
+                      "is refused unless --overwrite is given)")
+  parser.add_argument("--overwrite", action="store_true",
+                      help="where --out holds results, move them aside to "
+                      "<out>.replaced-<time> (nothing is deleted)")
   parser.add_argument("--lr-from-adam", nargs="*", default=[], metavar="METHOD",
                       help="methods run at the learning rate Adam did best with: their "
                       "tuning cost includes Adam's sweep")
@@ -90,6 +94,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                       help="how a segment's return averages its episodes: over updates (the "
                       "published score, default) or over episodes")
   args = parser.parse_args(argv)
+  if args.default_lr is not None and not (np.isfinite(args.default_lr) and args.default_lr > 0):
+    parser.error(f"--default-lr must be > 0, got {args.default_lr}")
+  check_out_folder(parser, args.out, args.overwrite)
   try:
     grid, every_saved, schedule, steps_per_update = merge(args.folders)
   except ValueError as error:
@@ -102,9 +109,21 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   summary = summarize(grid, saved["task_names"], saved["tasks"], schedule, args.score,
                       minatar_reference.yardstick(saved["task_names"]))
   add_tuning_cost(summary, args.lr_from_adam)
-  default_lr = args.default_lr or PRESETS[saved["preset"]].lr
-  untuned = {name: untuned_setting(summary, name, default_lr) for name in summary["methods"]
-             if name in METHODS and METHODS[name].role == "untuned"}
+  default_lr = PRESETS[saved["preset"]].lr if args.default_lr is None else args.default_lr
+  untuned_names = [name for name in summary["methods"]
+                   if name in METHODS and METHODS[name].role == "untuned"]
+  if args.default_lr is not None:
+    if not untuned_names:
+      parser.error("--default-lr: no method in the folders is run untuned (TRAC's lr is its "
+                   "one point in tuning_cost.png; these folders have none)")
+    for name in untuned_names:
+      lrs = sorted({s["lr"] for s in summary["methods"][name]["settings"]})
+      if not any(np.isclose(lr, default_lr) for lr in lrs):
+        parser.error(f"--default-lr {args.default_lr:g}: {name} was not run at that "
+                     f"learning rate (its grid: {', '.join(f'{lr:g}' for lr in lrs)})")
+  untuned = {name: untuned_setting(summary, name, default_lr) for name in untuned_names}
+  if args.overwrite:
+    run_folder.set_aside(args.out)
   os.makedirs(args.out, exist_ok=True)
   command = command_line(PROG, argv)
   about = {key: saved[key] for key in saved if key not in ("summary", "configs", "command",

@@ -40,7 +40,8 @@ class Experiment:
     score: how a segment's return averages its episodes ("updates", "episodes").
     devices: the devices the runs are dealt to.
     chunk_size: runs per compiled call; segment_updates: updates between saves.
-    out: the run folder; resume: continue the run saved there.
+    out: the run folder; resume: continue the run saved there; overwrite: move a run
+      already in `out` aside (to `<out>.replaced-<time>`) before this one starts.
     argv, command: the flags as given and the command line that ran.
     describe: what the run folder's results.json says of the setting (env,
       shift, games), beside the fields above.
@@ -62,6 +63,7 @@ class Experiment:
   segment_updates: int
   out: str
   resume: bool
+  overwrite: bool
   quiet: bool
   argv: tuple[str, ...]
   command: str
@@ -79,14 +81,17 @@ def build(args) -> Experiment:
     ValueError: an unknown env or game, continuous actions, too many devices.
   """
   from examples.games import game_tasks  # gymnax starts JAX's backend: after --distributed
+  from examples.permuted_games import permuted_game_tasks
   from examples.shifts import shift_tasks
 
   preset = PRESETS[args.preset]
   if args.mode == "games":
-    tasks = game_tasks(args.games)
+    tasks = (permuted_game_tasks(args.games, args.cycles) if args.permute_pixels
+             else game_tasks(args.games))
     updates = steps_to_updates(args.steps_per_game, preset.ppo)
     schedule = Schedule.cycles(tasks.num_tasks, updates, args.cycles)
-    describe = (("env", None), ("shift", None), ("games", list(args.games)))
+    describe = (("env", None), ("shift", "pixels permuted per visit" if args.permute_pixels
+                                 else None), ("games", list(args.games)))
   else:
     tasks = shift_tasks(args.env, args.shift, args.levels, args.shift_scale, preset.time_limit)
     schedule = Schedule.levels(args.levels, steps_to_updates(args.steps_per_level, preset.ppo))
@@ -100,7 +105,8 @@ def build(args) -> Experiment:
       seed=args.seed, score=args.score, devices=tuple(select_devices(args.devices)),
       chunk_size=args.chunk_size,
       segment_updates=args.save_every or schedule.updates_per_task, out=out,
-      resume=args.resume is not None, quiet=args.quiet, argv=tuple(args.argv),
+      resume=args.resume is not None,
+      overwrite=bool(args.overwrite) and args.resume is None, quiet=args.quiet, argv=tuple(args.argv),
       command=args.command, describe=describe)
 
 
@@ -124,7 +130,11 @@ def run(exp: Experiment) -> dict:
         f"{', '.join(f'{lr:g}' for lr in exp.lrs)}) in chunks of {exp.chunk_size} on "
         f"{len(exp.devices)} device{'s' if len(exp.devices) > 1 else ''} "
         f"({jax.default_backend()}){'; resuming' if resume else ''}", file=sys.stderr)
+  if exp.overwrite and not exp.resume and jax.process_index() == 0:
+    run_folder.set_aside(exp.out)
   start = time.perf_counter()
+  # The summary runs inside `recording` too: a failure there leaves the run marked failed,
+  # with its checkpoints, so that --resume writes the results without training again.
   with run_folder.recording(exp.out, PROG, list(exp.argv), exp.command, code, exp.tasks.name,
                             exp.quiet) as on_segment:
     grid = run_grid(exp.tasks, exp.schedule, exp.config, exp.network.build(exp.tasks.num_actions),
@@ -132,14 +142,15 @@ def run(exp: Experiment) -> dict:
                     segment_steps=exp.segment_updates, devices=exp.devices,
                     checkpoints=os.path.join(exp.out, run_folder.CHECKPOINTS), resume=resume,
                     on_segment=on_segment)
-  wall = time.perf_counter() - start
-  result = add_tuning_cost(summarize(
-      grid, exp.tasks.task_names, exp.tasks.name, exp.schedule, exp.score,
-      minatar_reference.yardstick(exp.tasks.task_names)))
+    wall = time.perf_counter() - start
+    result = add_tuning_cost(summarize(
+        grid, exp.tasks.task_names, exp.tasks.name, exp.schedule, exp.score,
+        minatar_reference.yardstick(exp.tasks.task_names)))
+    if jax.process_index() == 0:
+      run_folder.save(exp.out, grid, result, exp.schedule, exp.config.steps_per_update,
+                      about(exp, grid, wall, code))
+      run_folder.finish(exp.out, "done")
   if jax.process_index() == 0:
-    run_folder.save(exp.out, grid, result, exp.schedule, exp.config.steps_per_update,
-                    about(exp, grid, wall, code))
-    run_folder.finish(exp.out, "done")
     print(tables.tables(result, f"{exp.seeds} seeds; {wall:.0f}s incl. compilation; "
                         f"{exp.command}"))
     print(f"\nWrote {exp.out}/: {', '.join(sorted(os.listdir(exp.out)))}")

@@ -21,6 +21,17 @@ def _json_safe(x):
   return x
 
 
+def read_json(path: str):
+  """The JSON in `path`; a file that is not valid JSON is a ValueError that names it."""
+  try:
+    with open(path) as f:
+      return json.load(f)
+  except json.JSONDecodeError as error:
+    raise ValueError(f"{path} is not valid JSON ({error})") from None
+  except UnicodeDecodeError:
+    raise ValueError(f"{path} is not valid JSON (not UTF-8 text)") from None
+
+
 def write_json(path: str, data: dict):
   """Writes `data` as indented JSON.
 

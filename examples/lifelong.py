@@ -77,6 +77,9 @@ def _parser() -> Parser:
                      f"(default {GAME_DEFAULTS['steps_per_game']})")
   games.add_argument("--cycles", type=int, help="times the sequence is repeated "
                      f"(default {GAME_DEFAULTS['cycles']})")
+  games.add_argument("--permute-pixels", action="store_true",
+                     help="shuffle each game's pixels by a new random permutation at every "
+                     "visit (Juliani & Ash 2024's shift; see examples.permuted_games)")
   common = parser.add_argument_group("both")
   common.add_argument("--seeds", type=int, default=4,
                       help="seeds per method and setting (default 4)")
@@ -133,6 +136,8 @@ def parse_args(argv: Optional[Sequence[str]] = None,
                  "shifts)")
   if not games_mode and game_flags:
     parser.error(f"{game_flags[0]} needs --games")
+  if not games_mode and args.permute_pixels:
+    parser.error("--permute-pixels needs --games (observation shifts have --shift permute)")
   for key, value in (GAME_DEFAULTS if games_mode else SHIFT_DEFAULTS).items():
     if getattr(args, key) is None:
       setattr(args, key, value)

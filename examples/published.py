@@ -25,7 +25,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from examples import figures, files, run_folder, stats
-from examples.cli import Parser, command_line
+from examples.cli import Parser, check_out_folder, command_line
 from examples.summary import method_label
 
 # C-CHAIN (Tang et al., ICML 2025, arXiv 2506.00592), Table 1: mean +- standard error over
@@ -199,8 +199,13 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                   "beside the published table.")
   parser.add_argument("folders", nargs="+", help="run folders of examples.lifelong "
                       "--preset published, one or more per environment")
-  parser.add_argument("--out", required=True, help="output folder")
+  parser.add_argument("--out", required=True, help="output folder (one that holds results "
+                      "is refused unless --overwrite is given)")
+  parser.add_argument("--overwrite", action="store_true",
+                      help="where --out holds results, move them aside to "
+                      "<out>.replaced-<time> (nothing is deleted)")
   args = parser.parse_args(argv)
+  check_out_folder(parser, args.out, args.overwrite)
   runs, about = {}, []
   for folder in args.folders:
     try:
@@ -218,6 +223,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     about.append(f"- `{folder}`: `{saved['command']}` (code {saved['code']['commit']}, {took})")
   envs = compare(runs)
   command = command_line("python -m examples.published", argv)
+  if args.overwrite:
+    run_folder.set_aside(args.out)
   os.makedirs(args.out, exist_ok=True)
   text = markdown(envs, command, about)
   with open(os.path.join(args.out, "comparison.md"), "w") as f:

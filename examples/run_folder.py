@@ -25,6 +25,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import zipfile
 from typing import Callable, Iterator, Optional
 
 import jax
@@ -32,6 +34,7 @@ import numpy as np
 import optax
 
 from examples import figures, files, tables
+from examples.files import read_json
 from examples.grid import Grid
 from examples.stats import BOOTSTRAP_REPS
 from examples.summary import summarize_supervised
@@ -72,8 +75,7 @@ def read_status(folder: str) -> Optional[dict]:
   path = os.path.join(folder, STATUS)
   if not os.path.isfile(path):
     return None
-  with open(path) as f:
-    return json.load(f)
+  return read_json(path)
 
 
 def _write_status(folder: str, status: dict):
@@ -115,10 +117,61 @@ def finish(folder: str, state: str, error: Optional[str] = None):
   _write_status(folder, status)
 
 
+# The files that say a folder holds a run, or the results a CLI wrote there.
+_RUN_MARKERS = (STATUS, "results.json", "comparison.json")
+
+
+def occupant(folder: str) -> Optional[str]:
+  """What the folder holds that a new run would overwrite ("a finished run of
+  `python -m examples.lifelong ...`"), or None when it holds no run or results."""
+  if not os.path.isdir(folder):
+    return None
+  found = [name for name in _RUN_MARKERS if os.path.isfile(os.path.join(folder, name))]
+  if not found:
+    return None
+  try:
+    record = read_json(os.path.join(folder, found[0]))
+  except ValueError:
+    return f"a run's {found[0]} (unreadable)"
+  state = record.get("state") if found[0] == "status.json" else "done"
+  what = {"done": "a finished run", "running": "a run (still running, or stopped without "
+          "saying so)", "interrupted": "an interrupted run", "failed": "a failed run"}.get(
+              state, "a run")
+  command = record.get("command")
+  return f"{what}{f' of `{command}`' if command else ''}"
+
+
+def set_aside(folder: str) -> Optional[str]:
+  """Moves a folder that holds a run to `<folder>.replaced-<time>` (nothing is deleted);
+  returns where it went, or None when there was nothing to move."""
+  if occupant(folder) is None:
+    return None
+  target = f"{folder.rstrip(os.sep)}.replaced-{time.strftime('%Y%m%d-%H%M%S')}"
+  suffix = 1
+  while os.path.exists(target):
+    target = f"{folder.rstrip(os.sep)}.replaced-{time.strftime('%Y%m%d-%H%M%S')}-{suffix}"
+    suffix += 1
+  os.rename(folder, target)
+  print(f"--overwrite: moved the run that was in {folder} to {target}", file=sys.stderr)
+  return target
+
+
 def has_checkpoint(folder: str) -> bool:
   """Whether the folder holds a saved state of an unfinished run."""
   checkpoints = os.path.join(folder, CHECKPOINTS)
   return os.path.isdir(checkpoints) and any(n.isdigit() for n in os.listdir(checkpoints))
+
+
+def time_left(done: int, total: int, first: int, seconds: float, compiled_by: list) -> str:
+  """What the progress line says of the time left. The first segment of a session includes
+  the compilation, so the estimate waits for a second one and leaves the first out."""
+  if done == total:
+    return "none left"
+  if not compiled_by:
+    compiled_by.append(seconds)
+    return "compilation included; an estimate of the time left follows the next segment"
+  per_segment = (seconds - compiled_by[0]) / max(done - first - 1, 1)
+  return f"~{per_segment * (total - done):.0f}s left"
 
 
 @contextlib.contextmanager
@@ -136,13 +189,15 @@ def recording(folder: str, prog: str, argv: list[str], command: str, code: dict,
   if writer:
     start(folder, prog, argv, command, code)
 
+  compiled_by = []  # the seconds at the end of this session's first segment
+
   def on_segment(done: int, total: int, first: int, seconds: float):
     if writer:
       progress(folder, done, total, seconds)
     if not quiet:
-      left = seconds * (total - done) / (done - first)
-      print(f"  {label}: segment {done}/{total} done, {seconds:.0f}s, ~{left:.0f}s left",
-            file=sys.stderr, flush=True)
+      print(f"  {label}: segment {done}/{total} done, {seconds:.0f}s, "
+            f"{time_left(done, total, first, seconds, compiled_by)}", file=sys.stderr,
+            flush=True)
 
   try:
     yield on_segment
@@ -200,18 +255,27 @@ def load(folder: str) -> tuple[Grid, dict, Schedule, int]:
   if not os.path.isfile(os.path.join(folder, "curves.npz")):
     raise ValueError(f"{folder} has no curves.npz (its results predate keeping the curves, so "
                      "they cannot be redrawn or combined)")
-  with open(os.path.join(folder, "results.json")) as f:
-    saved = json.load(f)
-  curves = np.load(os.path.join(folder, "curves.npz"))
-  metrics: dict = {}
-  for key in curves.files:
-    name, metric = key.split("/", 1)
-    metrics.setdefault(name, {})[metric] = curves[key]
+  saved = read_json(os.path.join(folder, "results.json"))
+  metrics = _read_curves(os.path.join(folder, "curves.npz"))
   grid = Grid(metrics, saved["configs"], saved["devices"],
               {name: int(np.prod(m["return"].shape[:2])) for name, m in metrics.items()})
   schedule = Schedule(tuple(saved["schedule"]["order"]), saved["schedule"]["updates_per_task"])
   steps_per_update = saved["ppo"]["num_envs"] * saved["ppo"]["num_steps"]
   return grid, saved, schedule, steps_per_update
+
+
+def _read_curves(path: str) -> dict:
+  """{method: {metric: array}} from a curves.npz; a damaged file is a ValueError naming it."""
+  metrics: dict = {}
+  try:
+    with np.load(path) as curves:
+      for key in curves.files:
+        name, metric = key.split("/", 1)
+        metrics.setdefault(name, {})[metric] = curves[key]
+  except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+    raise ValueError(f"{path} cannot be read ({type(error).__name__}: "
+                     f"{(str(error).splitlines() or [''])[0]})") from None
+  return metrics
 
 
 def redraw(folder: str):
@@ -267,13 +331,9 @@ def _report_supervised(out: str, grid: Grid, saved: dict, reps: int) -> tuple[di
 
 def load_supervised(folder: str) -> tuple[Grid, dict]:
   """A supervised run folder's grid and saved config (results.json less its summary)."""
-  with open(os.path.join(folder, "results.json")) as f:
-    saved = {k: v for k, v in json.load(f).items() if k != "summary"}
-  metrics: dict = {}
-  with np.load(os.path.join(folder, "curves.npz")) as curves:
-    for key in curves.files:
-      name, metric = key.split("/", 1)
-      metrics.setdefault(name, {})[metric] = curves[key]
+  saved = {k: v for k, v in read_json(os.path.join(folder, "results.json")).items()
+           if k != "summary"}
+  metrics = _read_curves(os.path.join(folder, "curves.npz"))
   runs = {name: int(np.prod(m["measure"].shape[:2])) for name, m in metrics.items()}
   return Grid(metrics, saved["configs"], saved["devices"], runs), saved
 

@@ -317,7 +317,9 @@ def run_programs(
       chunks = [u for u, unit in enumerate(units) if unit[0] == name]
       metrics[name].append({key: np.concatenate([local[f"{u}/{key}"] for u in chunks])
                             for key in _metric_names(local, chunks[0])})
-    if store is not None and s + 1 < len(bounds):
+    # The last segment is saved too: a run that fails after training (in its summary or its
+    # figures) resumes to its results without training again.
+    if store is not None:
       _save(store, s + 1, carries, units, templates, metrics, bounds, devs)
     if on_segment is not None and jax.process_index() == 0:
       on_segment(s + 1, len(bounds), first, time.perf_counter() - start)

@@ -170,27 +170,31 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         f"{args.seeds} seeds x lr {', '.join(f'{lr:g}' for lr in lrs)}) in chunks of "
         f"{args.chunk_size} on {devices} device{'s' if devices > 1 else ''} "
         f"({jax.default_backend()}){'; resuming' if resume else ''}", file=sys.stderr)
+  if args.overwrite and args.resume is None:
+    run_folder.set_aside(out)
   start = time.perf_counter()
+  summary = None
+  # The summary runs inside `recording` too: a failure there leaves the run marked failed.
   with run_folder.recording(out, PROG, args.argv, args.command, code, args.benchmark,
                             args.quiet) as on_segment:
     grid = run_grid(bench, network, methods, lrs, args.seeds, args.seed,
                     chunk_size=args.chunk_size, segment_steps=args.save_every,
                     devices=args.devices, resume=resume, on_segment=on_segment,
                     checkpoints=os.path.join(out, run_folder.CHECKPOINTS))
-  wall = time.perf_counter() - start
-  saved = {
-      "command": args.command, "benchmark": args.benchmark, "about": bench.about,
-      "loss": bench.loss, "num_tasks": bench.num_tasks, "steps_per_task": bench.steps_per_task,
-      "batch_size": bench.batch_size, "examples_per_task": bench.examples_per_task,
-      "epochs": getattr(args, "epochs", None), "subset": getattr(args, "subset", None),
-      "hidden": args.hidden, "methods": args.optimizers, "lrs": lrs, "seeds": args.seeds,
-      "seed": args.seed, "runs": runs, "devices": devices, "chunk_size": args.chunk_size,
-      "backend": jax.default_backend(), "untuned_lr": UNTUNED_LR, "window": args.window,
-      "wall_time_s": round(wall, 1), "code": code, "configs": grid.configs}
-  summary = None
+    wall = time.perf_counter() - start
+    saved = {
+        "command": args.command, "benchmark": args.benchmark, "about": bench.about,
+        "loss": bench.loss, "num_tasks": bench.num_tasks, "steps_per_task": bench.steps_per_task,
+        "batch_size": bench.batch_size, "examples_per_task": bench.examples_per_task,
+        "epochs": getattr(args, "epochs", None), "subset": getattr(args, "subset", None),
+        "hidden": args.hidden, "methods": args.optimizers, "lrs": lrs, "seeds": args.seeds,
+        "seed": args.seed, "runs": runs, "devices": devices, "chunk_size": args.chunk_size,
+        "backend": jax.default_backend(), "untuned_lr": UNTUNED_LR, "window": args.window,
+        "wall_time_s": round(wall, 1), "code": code, "configs": grid.configs}
+    if jax.process_index() == 0:
+      summary, text = run_folder.save_supervised(out, grid, saved, args.bootstrap_reps)
+      run_folder.finish(out, "done")
   if jax.process_index() == 0:
-    summary, text = run_folder.save_supervised(out, grid, saved, args.bootstrap_reps)
-    run_folder.finish(out, "done")
     print(text)
     print(f"\nWrote {out}/: {', '.join(sorted(os.listdir(out)))}")
   return {"out": out, "grid": grid, "summary": summary}

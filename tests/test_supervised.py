@@ -100,35 +100,6 @@ def test_mnist1d_is_generated_offline_and_cached(tmp_path):
   np.testing.assert_array_equal(x, x2)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--benchmark", "cifar"], "unknown benchmark"),
-    (["--tasks", "1"], "--tasks must be >= 2"),
-    (["--seeds", "0"], "--seeds must be >= 1"),
-    (["--lr", "0"], "--lr must be > 0"),
-    (["--optimizers", "adam", "adam"], "twice"),
-    (["--optimizers", "trac_rebuilt"], "unknown optimizer"),
-    (["--subset", "10"], "--subset is for random_labels"),
-    (["--benchmark", "permuted", "--examples-per-task", "10"], "is for regression"),
-    (["--examples-per-task", "25", "--batch-size", "10"], "must divide"),
-    (["--window", "50"], "--window must be between"),
-    (["--hidden", "0"], "--hidden widths"),
-    (["--optimizers", "adam", "--grid", "l2_init.strength=1"], "not among --optimizers"),
-    (["--devices", "99"], "--devices"),
-    (["--tasks", "x"], "invalid int"),
-    (["--bootstrap-reps", "0"], "--bootstrap-reps"),
-    (["--save-every", "0"], "--save-every must be >= 1"),
-    (["--out", __file__], "is a file, not a folder"),
-    (["--resume", "/no/such/run"], "not a run folder of this CLI"),
-    (["--resume", "runs/x", "--tasks", "3"], "--tasks cannot be changed"),
-])
-def test_bad_flags_exit_2_with_one_line(argv, message, capsys):
-  with pytest.raises(SystemExit) as error:
-    supervised.parse_args(argv)
-  assert error.value.code == 2
-  err = capsys.readouterr().err
-  assert err.count("\n") == 1 and message in err, err
-
-
 def test_cli_bad_flag_in_a_process():
   run = subprocess.run([sys.executable, "-m", "examples.supervised", "--seeds", "-1"],
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
