@@ -14,6 +14,7 @@ teacher, minibatches of 64), ``trac(optax.adam(1e-3))`` is run with each of
 these after it, and each beside its documented remedy:
 
 * ``clip_by_global_norm(0.1)`` after trac; instead clip the gradient before it;
+* ``clip(1e-4)`` after trac, an element-wise clip smaller than TRAC's steps;
 * ``add_decayed_weights(1e-3)`` after trac (which, after trac, adds the decay
   to the step instead of subtracting it); instead decay inside the inner:
   ``trac(optax.adamw(lr, weight_decay=...))``;
@@ -23,7 +24,8 @@ these after it, and each beside its documented remedy:
   second learning-rate tuner; instead use one of them.
 
 Figures (medians over seeds): the anchor error at a few steps, the final S,
-the held-out loss at the end. They do not depend on timing.
+the held-out loss at the end, and what ``trac_optax.anchor_drift`` (the cheap check
+every update makes) reports at the end, with whether ``get_scale`` warns. They do not depend on timing.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def cases(steps, reference):
       "trac last (clip before)": optax.chain(optax.clip_by_global_norm(0.1), trac(optax.adam(LR))),
       "clip_by_global_norm(0.1) after": optax.chain(trac(optax.adam(LR)),
                                                     optax.clip_by_global_norm(0.1)),
+      "clip(1e-4) after": optax.chain(trac(optax.adam(LR)), optax.clip(1e-4)),
       "add_decayed_weights(1e-3) after": optax.chain(trac(optax.adam(LR)),
                                                      optax.add_decayed_weights(1e-3)),
       "instead: trac(adamw(weight_decay=1e-3))": trac(optax.adamw(LR, weight_decay=1e-3)),
@@ -72,7 +75,11 @@ def run(opt, problem, params, key, steps):
                              trac_optax.get_scale(state))
 
   (params, state), (error, scale) = jax.lax.scan(step, (params, state), jnp.arange(steps))
-  return error, scale, _loss(params, problem["x_eval"], problem["y_eval"])
+  found = [s for s in jax.tree.leaves(state, is_leaf=lambda x: isinstance(x, trac_optax.TracState))
+           if isinstance(s, trac_optax.TracState)]
+  drift = (trac_optax.anchor_drift(state) if found and found[0].anchor_check is not None
+           else jnp.nan)  # the stored reference keeps its anchor: no check
+  return error, scale, _loss(params, problem["x_eval"], problem["y_eval"]), drift
 
 
 def measure(steps=500, seeds=3, references=("implied", "stored")):
@@ -82,13 +89,16 @@ def measure(steps=500, seeds=3, references=("implied", "stored")):
   rows = []
   for reference in references:
     for name, opt in cases(steps, reference).items():
-      error, scale, loss = jax.jit(jax.vmap(lambda k, p: run(opt, problem, p, k, steps)))(
-          keys, params)
+      error, scale, loss, drift = jax.jit(jax.vmap(
+          lambda k, p: run(opt, problem, p, k, steps)))(keys, params)
       rows.append({
           "case": name, "reference": reference,
           "anchor_error_at": {str(t): float(np.median(np.asarray(error)[:, t - 1])) for t in at},
           "final_S": float(np.median(np.asarray(scale)[:, -1])),
           "final_loss": float(np.median(np.asarray(loss))),
+          # what trac_optax.anchor_drift reports, and whether get_scale would warn
+          "anchor_drift": float(np.median(np.asarray(drift))),
+          "warns": bool(np.all(np.asarray(drift) > trac_optax.ANCHOR_TOLERANCE)),
       })
   return rows
 
@@ -107,7 +117,8 @@ def print_table(result: dict, file) -> None:
   for row in result["rows"]:
     errors = ", ".join(f"t={t}: {v:.3g}" for t, v in row["anchor_error_at"].items())
     print(f"  {row['reference']:8} {row['case']:42} {errors}  S={row['final_S']:.3g}"
-          f"  loss={row['final_loss']:.4f}", file=file)
+          f"  loss={row['final_loss']:.4f}  drift={row['anchor_drift']:.3g}"
+          f"{' (warns)' if row['warns'] else ''}", file=file)
 
 
 def main(argv=None) -> dict:

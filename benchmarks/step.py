@@ -8,7 +8,8 @@ For MLP-shaped float32 parameter trees of each size, times the jitted
 loop that rebinds them does), interleaved, and reports ms/step, the ratios
 trac/adam and trac/reference, optimizer-state bytes over parameter bytes, and
 what XLA compiled (``trac_stored`` is ``trac(adam, reference="stored")``, which
-keeps theta_ref in its state): bytes accessed per step (``cost_analysis``) and temporary
+keeps theta_ref in its state; ``trac_unchecked`` is ``trac(adam, check_anchor=False)``,
+whose ratio to ``trac`` is the cost of the anchor check): bytes accessed per step (``cost_analysis``) and temporary
 buffer bytes (``memory_analysis``), both over parameter bytes.
 
 Two roofline rows time one fused elementwise pass over k parameter-sized
@@ -87,6 +88,8 @@ def optimizers(lr: float = 1e-3, baseline=None) -> dict[str, optax.GradientTrans
       "adam": optax.adam(lr),
       "trac": trac_optax.trac(optax.adam(lr)),
       "trac_stored": trac_optax.trac(optax.adam(lr), reference="stored"),
+      # without the anchor check (one reduction per step): what the check costs
+      "trac_unchecked": trac_optax.trac(optax.adam(lr), check_anchor=False),
   } | ({} if start_trac is None else {"reference": start_trac(optax.adam(lr))})
 
 
@@ -177,6 +180,7 @@ def measure_size(n: int, rounds: int, warmup: int, tree: str = "mlp", baseline=N
           "trac_over_adam": over("trac", "adam"),
           "trac_stored_over_adam": over("trac_stored", "adam"),
           "trac_stored_over_trac": over("trac_stored", "trac"),
+          "trac_over_trac_unchecked": over("trac", "trac_unchecked"),
           **({"trac_over_reference": over("trac", "reference"),
               "reference_over_adam": over("reference", "adam")} if "reference" in rows else {}),
           "trac_over_roofline_trac": over("trac", "roofline_trac"),
@@ -233,6 +237,11 @@ def print_table(result: dict, file) -> None:
         f"{r[k]['bytes_accessed_over_params']:.1f}" for k in OPTIMIZERS)
         + "   temp/params: " + " ".join(
         f"{r[k]['temp_over_params']:.2f}" for k in OPTIMIZERS), file=file)
+  for size in result["sizes"]:
+    if "trac_over_trac_unchecked" in size["ratios"]:
+      print(f"{size['params']:>10} the anchor check: trac {size['rows']['trac']['ms']:.3f} ms,"
+            f" check_anchor=False {size['rows']['trac_unchecked']['ms']:.3f} ms,"
+            f" ratio {size['ratios']['trac_over_trac_unchecked']:.3f}", file=file)
   for size in result["sizes"]:
     if "trac_over_baseline" in size["ratios"]:
       r, q = size["rows"], size["ratios"]

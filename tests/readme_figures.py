@@ -244,6 +244,7 @@ def fine_tune_table() -> str:
 MISORDER_CASES = (
     ("trac last (clip before)", "`chain(clip_by_global_norm(0.1), trac(adam))`: the documented order"),
     ("clip_by_global_norm(0.1) after", "`chain(trac(adam), clip_by_global_norm(0.1))`"),
+    ("clip(1e-4) after", "`chain(trac(adam), clip(1e-4))`"),
     ("add_decayed_weights(1e-3) after", "`chain(trac(adam), add_decayed_weights(1e-3))`"),
     ("instead: trac(adamw(weight_decay=1e-3))", "instead: `trac(adamw(lr, weight_decay=1e-3))`"),
     ("scale_by_schedule(1 -> 0) after", "`chain(trac(adam), scale_by_schedule(1 → 0))`"),
@@ -255,13 +256,15 @@ MISORDER_CASES = (
 def misorder_table() -> str:
   """Each misordering beside its remedy, implied and stored reference (misorder.json)."""
   steps = j(f"{BENCH}/misorder.json", "settings", "steps")
-  lines = [f"| chain | anchor error at step {steps} | S | loss | stored reference: "
-           "anchor error | S | loss |", "|---" * 7 + "|"]
+  lines = [f"| chain | anchor error at step {steps} | S | loss | `anchor_drift` (warns?) | "
+           "stored reference: anchor error | S | loss |", "|---" * 8 + "|"]
   for case, text in MISORDER_CASES:
     cells = []
     for reference in ("implied", "stored"):
       r = misorder_row(case, reference)
       cells += [g3(r["anchor_error_at"][str(steps)]), g3(r["final_S"]), f4(r["final_loss"])]
+      if reference == "implied":
+        cells.append(f"{g3(r['anchor_drift'])} ({'yes' if r['warns'] else 'no'})")
     lines.append(f"| {text} | " + " | ".join(cells) + " |")
   return "\n".join(lines)
 
@@ -551,8 +554,12 @@ def _quotes_readme() -> list[Quote]:
       q(R, "In the documented order the error is {} after {} steps",
         lambda: g3(misorder_row("trac last (clip before)", "implied")["anchor_error_at"]["500"]),
         lambda: str(j(f"{BENCH}/misorder.json", "settings", "steps"))),
-      q(R, "the clip after `trac` moved the anchor by {}",
+      q(R, "moved the anchor by {} and left the loss as it was",
         lambda: g3(misorder_row("clip_by_global_norm(0.1) after", "implied")["anchor_error_at"]["500"])),
+      q(R, "(S reaches {}) and the loss ends at {} against {} in the documented order",
+        lambda: g3(misorder_row("clip(1e-4) after", "implied")["final_S"]),
+        lambda: f4(misorder_row("clip(1e-4) after", "implied")["final_loss"]),
+        lambda: f4(misorder_row("trac last (clip before)", "implied")["final_loss"])),
       q(R, "the stored reference takes the weight decay case to {}",
         lambda: f4(misorder_row("add_decayed_weights(1e-3) after", "stored")["final_loss"])),
       q(R, "Around a second tuner it does not help: S still reaches {}",

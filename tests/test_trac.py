@@ -188,10 +188,12 @@ def test_state_is_a_pytree_with_documented_fields():
   opt = trac(optax.adam(1e-3))
   state = opt.init({"w": jnp.ones(3)})
   assert isinstance(state, TracState)
-  assert state._fields == ("inner_state", "count", "delta", "v", "sigma", "s", "theta_ref")
+  assert state._fields == ("inner_state", "count", "delta", "v", "sigma", "s", "theta_ref",
+                           "anchor_check")
   assert isinstance(opt, optax.GradientTransformationExtraArgs)
-  # The only params-sized buffer beyond adam's two moments is Delta (theta_ref is None).
-  assert sum(leaf.size for leaf in jax.tree.leaves(state)) == 3 * 3 + 1 + 1 + 3 * 6
+  # The only params-sized buffer beyond adam's two moments is Delta (theta_ref is None); the
+  # anchor check is three scalars.
+  assert sum(leaf.size for leaf in jax.tree.leaves(state)) == 3 * 3 + 1 + 1 + 3 * 6 + 3
 
 
 # --- injected hyperparameters ------------------------------------------------------

@@ -63,7 +63,9 @@ def test_state_sizes():
   stored = trac(optax.adam(1e-3), reference="stored").init(params)
   assert implied.theta_ref is None  # no leaves: the default state is as large as before
   size = lambda tree: sum(leaf.size for leaf in jax.tree.leaves(tree))
-  assert size(stored) == size(implied) + size(params)
+  # stored: theta_ref more; implied: the anchor check's three scalars more
+  assert size(stored) + 3 == size(implied) + size(params)
+  assert implied.anchor_check.shape == (3,) and stored.anchor_check is None
   jax.tree.map(np.testing.assert_array_equal, stored.theta_ref, params)
 
 

@@ -1,6 +1,7 @@
 """Misuse caught where it can be (nested trac), measurable where it cannot (anchor_error)."""
 
 import typing
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -104,3 +105,94 @@ def test_anchor_error_says_what_it_needs():
                                "b": trac_optax.trac(optax.sgd(0.1))}, {"w": "a", "b": "b"})
   with pytest.raises(ValueError, match="found 2"):
     trac_optax.anchor_error(PARAMS, two.init(PARAMS), PARAMS)
+
+
+# ---------------------------------------------------------------------------
+# The anchor check: a misordered chain shows without a params-sized buffer
+
+
+def _train(opt, steps=300, params=None):
+  params = PARAMS if params is None else params
+  state = opt.init(params)
+
+  @jax.jit
+  def step(params, state):
+    updates, state = opt.update(_grads(params), state, params)
+    return optax.apply_updates(params, updates), state
+
+  for _ in range(steps):
+    params, state = step(params, state)
+  return params, state
+
+
+@pytest.mark.parametrize("params", [PARAMS, {"w": jnp.zeros(16), "b": jnp.zeros(())}],
+                         ids=["nonzero", "zeros"])
+def test_the_documented_order_stays_at_rounding_and_does_not_warn(params, recwarn):
+  _trac._warned_drift[0] = False
+  _, state = _train(optax.chain(optax.clip(0.1), trac_optax.trac(optax.adam(1e-2))), params=params)
+  assert float(trac_optax.anchor_drift(state)) < 1e-5
+  trac_optax.get_scale(state)
+  assert not [w for w in recwarn if "pulls back to has moved" in str(w.message)]
+
+
+@pytest.mark.parametrize("after", [optax.clip(1e-4), optax.add_decayed_weights(1e-3),
+                                   optax.scale_by_schedule(optax.linear_schedule(1.0, 0.0, 300))],
+                         ids=["clip", "decay", "schedule"])
+def test_a_transformation_after_trac_trips_the_check_and_get_scale_warns_once(after):
+  _trac._warned_drift[0] = False
+  _, state = _train(optax.chain(trac_optax.trac(optax.adam(1e-2)), after))
+  assert float(trac_optax.anchor_drift(state)) > trac_optax.ANCHOR_TOLERANCE
+  with pytest.warns(UserWarning, match="Keep trac last in the chain"):
+    trac_optax.get_scale(state)
+  with warnings.catch_warnings():
+    warnings.simplefilter("error")  # once per process, not at every log line
+    trac_optax.get_scale(state)
+  _trac._warned_drift[0] = False
+
+
+def test_the_check_works_under_vmap_and_inside_jit():
+  opt = optax.chain(trac_optax.trac(optax.adam(1e-2)), optax.clip(1e-4))
+  params = jax.vmap(lambda k: {"w": jax.random.normal(k, (16,)), "b": jnp.ones(())})(
+      jax.random.split(jax.random.key(0), 3))
+  state = jax.vmap(opt.init)(params)
+
+  @jax.jit
+  def steps(params, state):
+    def one(carry, _):
+      p, s = carry
+      u, s = jax.vmap(opt.update)(jax.vmap(_grads)(p), s, p)
+      return (optax.apply_updates(p, u), s), None
+    (p, s), _ = jax.lax.scan(one, (params, state), None, length=200)
+    return jax.vmap(trac_optax.anchor_drift)(s)
+
+  drift = np.asarray(steps(params, state))
+  assert drift.shape == (3,) and (drift > trac_optax.ANCHOR_TOLERANCE).all()
+
+
+def test_the_check_is_off_where_it_cannot_apply_or_is_not_wanted():
+  for opt in (trac_optax.trac(optax.adam(1e-3), check_anchor=False),
+              trac_optax.trac(optax.adam(1e-3), reference="stored")):
+    state = opt.init(PARAMS)
+    assert state.anchor_check is None
+    with pytest.raises(ValueError, match="does not check its anchor"):
+      trac_optax.anchor_drift(state)
+  with pytest.raises(ValueError, match="check_anchor` must be True or False"):
+    trac_optax.trac(optax.adam(1e-3), check_anchor="yes")
+
+
+def test_the_check_changes_no_update():
+  """The check only reads: the params and S are bitwise those without it."""
+  checked = _train(trac_optax.trac(optax.adam(1e-2)), steps=50)
+  unchecked = _train(trac_optax.trac(optax.adam(1e-2), check_anchor=False), steps=50)
+  jax.tree.map(np.testing.assert_array_equal, checked[0], unchecked[0])
+  np.testing.assert_array_equal(trac_optax.get_scale(checked[1]),
+                                trac_optax.get_scale(unchecked[1]))
+
+
+@pytest.mark.parametrize("leaf", [jnp.zeros(3, jnp.int32), jnp.zeros(3, jnp.uint8),
+                                  jnp.zeros(3, jnp.bool_), jnp.zeros(3, jnp.complex64)],
+                         ids=["int32", "uint8", "bool", "complex64"])
+def test_params_that_are_not_real_floats_raise_at_init_naming_the_leaf(leaf):
+  opt = trac_optax.trac(optax.adam(1e-3))
+  with pytest.raises(ValueError, match=r"real floating-point array, got \w+ at \['count'\]"):
+    opt.init({"w": jnp.ones(3), "count": leaf})

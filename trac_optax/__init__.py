@@ -5,9 +5,11 @@
 
 from trac_optax._erfi import erfi
 from trac_optax._trac import (
-    DEFAULT_BETAS, TracState, anchor_error, get_scale, get_scales, trac)
+    ANCHOR_TOLERANCE, DEFAULT_BETAS, TracState, anchor_drift, anchor_error, get_scale,
+    get_scales, trac)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DEFAULT_BETAS", "TracState", "anchor_error", "erfi", "get_scale", "get_scales", "trac"]
+    "ANCHOR_TOLERANCE", "DEFAULT_BETAS", "TracState", "anchor_drift", "anchor_error", "erfi",
+    "get_scale", "get_scales", "trac"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NamedTuple, Optional
 
@@ -37,6 +38,9 @@ class TracState(NamedTuple):
   # theta_ref, the params given to init, with reference="stored"; None (no leaves) with
   # the default reference="implied", where theta_ref is theta_t - S_t Delta_t.
   theta_ref: Optional[optax.Params] = None
+  # With reference="implied": [fingerprint of theta_ref, |theta_ref|, largest drift seen],
+  # the tuner's dtype; see `anchor_drift`. None with reference="stored" or check_anchor=False.
+  anchor_check: Optional[chex.Array] = None
 
 
 def _erfi_scalar(x: float) -> float:
@@ -109,6 +113,64 @@ def _tuner_dtype(params) -> np.dtype:
   return jnp.result_type(jnp.float32, *[d for d in dtypes if jnp.issubdtype(d, jnp.floating)])
 
 
+def _check_float_params(params) -> None:
+  """TRAC moves the params along a real line: every leaf must be a real float array."""
+  for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]:
+    dtype = jnp.result_type(leaf)
+    if not jnp.issubdtype(dtype, jnp.floating):
+      where = jax.tree_util.keystr(path) or "the params"
+      raise ValueError(
+          f"trac: every param must be a real floating-point array, got {dtype} at {where}. "
+          "TRAC scales the sum of the inner steps by a real S, which an integer or complex "
+          "param cannot hold; cast it (e.g. jnp.float32) or keep it out of the optimizer "
+          "(optax.multi_transform with optax.set_to_zero()).")
+
+
+# The anchor check: a random +-1 projection of theta_t - S_t Delta_t (the implied
+# theta_ref), compared with its value at the first update. One pass over the params
+# and Delta per step, three scalars in the state.
+_HASH = np.uint32(0x9E3779B1)  # Knuth's multiplicative hash (2^32 / golden ratio)
+ANCHOR_TOLERANCE = 1e-3  # relative drift above which `get_scale` warns
+
+
+def _anchor_fingerprint(params, delta, S, dtype) -> tuple[chex.Array, ...]:
+  """(<r, theta - S Delta>, |theta - S Delta|^2, |theta|^2) in one pass over the params and
+  Delta, with r a fixed pseudo-random +-1 per element."""
+  totals = [jnp.zeros([], dtype)] * 3
+  offset = 0
+  for p, d in zip(jax.tree.leaves(params), jax.tree.leaves(delta)):
+    theta = p.astype(dtype)
+    x = theta - S * d.astype(dtype)
+    index = jax.lax.broadcasted_iota(jnp.uint32, x.shape, 0) if x.ndim else jnp.uint32(0)
+    for axis in range(1, x.ndim):  # the element's flat index, plus the leaf's offset
+      index = index * np.uint32(x.shape[axis]) + jax.lax.broadcasted_iota(
+          jnp.uint32, x.shape, axis)
+    index = index + np.uint32(offset % 2**32)
+    offset += int(np.prod(x.shape))
+    sign = 1 - 2 * ((index * _HASH) >> 31).astype(dtype)
+    terms = (sign * x, x * x, theta * theta)
+    if x.ndim:
+      zero = jnp.zeros([], dtype)
+      terms = jax.lax.reduce(terms, (zero, zero, zero),
+                             lambda a, b: tuple(u + v for u, v in zip(a, b)),
+                             tuple(range(x.ndim)))
+    totals = [t + leaf for t, leaf in zip(totals, terms)]
+  return tuple(totals)
+
+
+def _next_anchor_check(check, count, projection, anchor_square, params_square) -> chex.Array:
+  """The state's [fingerprint of theta_ref, |theta_ref|, largest relative drift]: the drift
+  is relative to the larger of |theta_ref| and |theta_t|, the size of the rounding."""
+  first = count == 0
+  reference = jnp.where(first, projection, check[0])
+  size = jnp.where(first, jnp.sqrt(anchor_square), check[1])
+  scale = jnp.maximum(jnp.maximum(size, jnp.sqrt(params_square)), jnp.finfo(check.dtype).tiny)
+  drift = jnp.where(first, 0, jnp.abs(projection - reference) / scale)
+  # A NaN drift (NaN params) is kept: it is not a misordered chain, but not fine either.
+  largest = jnp.where(jnp.isnan(drift) | (drift > check[2]), drift, check[2])
+  return jnp.stack([reference, size, largest]).astype(check.dtype)
+
+
 def _total_scale(s: chex.Array) -> chex.Array:
   """S = max(sum_j s_j, 0), over the last axis (s may carry batch axes)."""
   return jnp.maximum(jnp.sum(s, axis=-1), 0)
@@ -121,6 +183,7 @@ def trac(
     eps: float = 1e-8,
     delta_dtype: Optional[Any] = None,
     reference: Literal["implied", "stored"] = "implied",
+    check_anchor: bool = True,
 ) -> optax.GradientTransformationExtraArgs:
   r"""TRAC: scales an inner optimizer's accumulated steps by a parameter-free tuner.
 
@@ -194,6 +257,11 @@ def trac(
       but this transformation's updates moves the params; :math:`\theta_{ref}`
       is then the params at the first update. ``"stored"``: the params given to
       ``init``, kept in the state, so that nothing else moves the anchor.
+    check_anchor: with ``reference="implied"``, check at every update that
+      the anchor has not moved (one reduction over the params and
+      :math:`\Delta`, three scalars in the state; see :func:`anchor_drift`):
+      a misordered chain then shows, as a warning from :func:`get_scale`
+      outside ``jit``. ``False`` drops the check.
 
   Returns:
     An ``optax.GradientTransformationExtraArgs`` whose ``update`` requires
@@ -202,7 +270,8 @@ def trac(
 
   Raises:
     ValueError: at construction, for an option out of its range; at ``init``,
-      if ``inner`` contains a ``trac`` itself (one TRAC around another is never
+      for a param that is not a real float array (integer params cannot take
+      a real S times a step), or if ``inner`` contains a ``trac`` itself (one TRAC around another is never
       what is meant: each would pull the params back to its own reference).
 
   References:
@@ -231,7 +300,10 @@ def trac(
     dtype(bfloat16)
   """
   betas = _validate(inner, betas, s_prev, eps, delta_dtype, reference)
+  if not isinstance(check_anchor, bool):
+    raise ValueError(f"trac: `check_anchor` must be True or False, got {check_anchor!r}.")
   stored = reference == "stored"
+  checked = check_anchor and not stored
   inner = optax.with_extra_args_support(inner)
   n = len(betas)
   betas64 = np.asarray(betas, np.float64)
@@ -240,6 +312,7 @@ def trac(
   s_unit = s_prev / _erfi_scalar(1.0 / math.sqrt(2.0))
 
   def init_fn(params):
+    _check_float_params(params)
     dtype = _tuner_dtype(params)
     inner_state = inner.init(params)
     nested = get_scales(inner_state)
@@ -255,6 +328,7 @@ def trac(
         # A copy: a training step that donates both params and state must not get
         # the same buffer twice.
         theta_ref=jax.tree.map(lambda p: jnp.array(p, copy=True), params) if stored else None,
+        anchor_check=jnp.zeros([3], dtype) if checked else None,
     )
 
   def tuner_step(h, v, sigma):
@@ -294,6 +368,11 @@ def trac(
 
     h = optax.tree.vdot(optax.tree.cast(updates, state.v.dtype),
                         optax.tree.cast(state.delta, state.v.dtype))
+    anchor_check = state.anchor_check
+    if anchor_check is not None:
+      anchor_check = _next_anchor_check(
+          anchor_check, state.count,
+          *_anchor_fingerprint(params, state.delta, S.astype(state.v.dtype), state.v.dtype))
     v, sigma, s = tuner_step(h, state.v, state.sigma)
     S_next = _total_scale(s)
 
@@ -322,7 +401,8 @@ def trac(
     return new_updates, TracState(
         inner_state=inner_state,
         count=optax.safe_increment(state.count),
-        delta=delta, v=v, sigma=sigma, s=s, theta_ref=state.theta_ref)
+        delta=delta, v=v, sigma=sigma, s=s, theta_ref=state.theta_ref,
+        anchor_check=anchor_check)
 
   return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
@@ -401,11 +481,94 @@ def get_scale(opt_state: optax.OptState, per_beta: bool = False) -> chex.Array:
     0.0
   """
   scales = get_scales(opt_state, per_beta)
+  _warn_if_drifted(opt_state)
   if len(scales) != 1:
     where = f" (at {', '.join(scales)}); use trac_optax.get_scales" if scales else ""
     raise ValueError(
         f"get_scale: expected one TracState in the optimizer state, found {len(scales)}{where}.")
   return next(iter(scales.values()))
+
+
+def anchor_drift(opt_state: optax.OptState) -> chex.Array:
+  r"""How far the point TRAC pulls back to has moved since the first update, at most.
+
+  With the default ``reference="implied"``, TRAC's anchor is
+  :math:`\theta_{ref} = \theta_t - S_t \Delta_t`, read off the params it is
+  given. In the documented order (``trac`` last in the chain, its updates
+  applied as they are) that point never moves; a transformation chained after
+  ``trac`` (a clip, a weight decay, a schedule), a projection of the params or
+  their rounding moves it for good. Every update checks it cheaply, without a
+  params-sized buffer: a fixed random :math:`\pm 1` projection of
+  :math:`\theta_t - S_t \Delta_t` (one reduction over the params and
+  :math:`\Delta`) is compared with its value at the first update, relative to
+  :math:`\|\theta_{ref}\|`. In the documented order it stays at float
+  rounding (below 1e-5 in float32); above ``trac_optax.ANCHOR_TOLERANCE``
+  (1e-3), :func:`get_scale` called outside ``jit`` warns once.
+
+  The projection estimates :func:`anchor_error` (the full distance, which needs
+  :math:`\theta_{ref}`) up to a random factor of order one.
+
+  Args:
+    opt_state: an optimizer state that contains exactly one :func:`trac` state
+      built with ``reference="implied"`` and ``check_anchor=True`` (the defaults).
+
+  Returns:
+    A scalar (with any batch axes of the state): the largest relative drift seen.
+
+  Raises:
+    ValueError: if the state holds no TracState or several, or that TRAC does not
+      check its anchor (``reference="stored"``, which keeps the anchor itself, or
+      ``check_anchor=False``).
+
+  Example:
+    >>> import jax.numpy as jnp, optax, trac_optax
+    >>> opt = optax.chain(trac_optax.trac(optax.adam(1e-2)), optax.clip(1e-3))  # misordered
+    >>> params = {'w': jnp.ones(3)}
+    >>> state = opt.init(params)
+    >>> for _ in range(100):
+    ...   updates, state = opt.update({'w': params['w'] - 2.0}, state, params)
+    ...   params = optax.apply_updates(params, updates)
+    >>> bool(trac_optax.anchor_drift(state) > trac_optax.ANCHOR_TOLERANCE)
+    True
+  """
+  state = _find_trac_state(opt_state, "anchor_drift")
+  if state.anchor_check is None:
+    raise ValueError(
+        "anchor_drift: this trac does not check its anchor (reference='stored' keeps "
+        "theta_ref in the state; use anchor_error there), or check_anchor=False.")
+  leaves = jax.tree.leaves(state.anchor_check)  # unwraps nnx Variables
+  return jnp.asarray(leaves[0])[..., 2]
+
+
+_warned_drift = [False]
+
+
+def _warn_if_drifted(opt_state) -> None:
+  """Outside jit, once per process: a warning when a trac's anchor has drifted."""
+  if _warned_drift[0]:
+    return
+  found = [leaf for leaf in jax.tree.leaves(
+      opt_state, is_leaf=lambda x: isinstance(x, TracState)) if isinstance(leaf, TracState)]
+  for state in found:
+    leaves = jax.tree.leaves(state.anchor_check)  # unwraps nnx Variables
+    if len(leaves) != 1 or isinstance(leaves[0], jax.core.Tracer):
+      continue  # no check, or inside jit: anchor_drift reads it there
+    try:
+      drift = float(np.max(np.asarray(leaves[0])[..., 2]))
+    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError,
+            TypeError, IndexError):
+      continue
+    if drift > ANCHOR_TOLERANCE:
+      _warned_drift[0] = True
+      warnings.warn(
+          f"trac: the point TRAC pulls back to has moved by {drift:.3g} of |theta_ref| since "
+          "the first update: something changes TRAC's updates or the params between steps "
+          "(a transformation chained after trac, such as a clip, a weight decay or a "
+          "schedule; a projection; bf16 rounding). Keep trac last in the chain (clip the "
+          "gradient before it, schedule the inner's learning rate, decay inside the inner: "
+          "trac(optax.adamw(...))), or use trac(..., reference='stored'). "
+          "See trac_optax.anchor_drift.", stacklevel=3)
+      return
 
 
 def _find_trac_state(opt_state, caller):
