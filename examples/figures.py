@@ -146,9 +146,10 @@ def plot_curves(path: str, grid: "Grid", summary: dict, schedule: Schedule,
   ax.set_ylabel("normalized score (0 = random, 1 = reference)" if normalized
                 else "episode return")
   ax.set_xlabel("environment steps (dotted: task changes)")
-  ax.set_title(f"{summary['tasks']}: mean and standard error over "
-               f"{seed_counts(m['return'].shape[0] for m in grid.metrics.values())} seeds "
-               "(methods with more than two settings: best setting)", fontsize=9, pad=14)
+  ax.set_title(f"{summary['tasks']}: mean ± one standard error over "
+               f"{seed_counts(m['return'].shape[0] for m in grid.metrics.values())} seeds of a "
+               f"{window}-update moving average (methods with more than two settings: best "
+               "setting)", fontsize=9, pad=14)
   ax.grid(alpha=0.3)
   _legend_outside(ax)
   _save(fig, path)
@@ -393,9 +394,9 @@ def plot_published_curves(path: str, chosen: dict[str, dict[str, dict]], lr: flo
       ax.axvline(start, color="gray", ls=":", lw=1)
     ax.set_xlim(0, mean.shape[0])
     ax.set_ylabel("mean episode return")
-    ax.set_title(f"{env}, lr {lr:g}: mean and SE over seeds ({window}-update moving "
-                 "average; dotted: level changes)", fontsize=10)
+    ax.set_title(f"{env}, lr {lr:g}: mean ± one standard error over seeds of a {window}-update "
+                 "moving average (dotted: level changes)", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right", ncol=2)
+    _legend_outside(ax)  # inside, a legend hides a curve somewhere
   axes[-1, 0].set_xlabel("PPO update (800 env steps each)")
   _save(fig, path)

@@ -386,6 +386,10 @@ def trac(
     #   output that adds two full-size arrays inside its consumers, so it reads
     #   Delta_{t+1} back, and this pass is the last reader of Delta_t.
     one = 1 + 0 * S_next
+    if anchor_check is not None:
+      # The anchor check reads Delta_t too: this pass must also follow it, or XLA keeps a
+      # copy of Delta_t for the check. A NaN projection (NaN params) does not reach Delta.
+      one = one + 0 * jnp.nan_to_num(jnp.minimum(jnp.abs(anchor_check[0]), 1))
     delta = jax.tree.map(
         lambda d, du: (d + du * one.astype(du.dtype)).astype(d.dtype), state.delta, u)
     if stored:
