@@ -14,7 +14,7 @@ import numpy as np
 import optax
 
 import trac_optax
-from examples.remedies import l2_init, shrink_perturb
+from examples.remedies import l2_init, shrink_perturb, weight_clip
 from examples.trac_rebuilt import trac_rebuilt_delta
 
 SHRINK_PERTURB_EVERY = 1000  # optimizer steps between two shrink-and-perturbs, fixed a priori
@@ -96,6 +96,10 @@ def _shrink_perturb(lr, shrink, noise, key):
   return optax.chain(optax.adam(lr), shrink_perturb(shrink, noise, SHRINK_PERTURB_EVERY, key))
 
 
+def _weight_clip(lr, kappa):
+  return optax.chain(optax.adam(lr), weight_clip(kappa))
+
+
 METHODS = {m.name: m for m in [
     Method("adam", "Adam", "Blues", _adam, about="optax.adam(lr)", role="baseline"),
     Method("trac", "TRAC(Adam)", "Reds", _trac, about="trac_optax.trac(optax.adam(lr))",
@@ -117,6 +121,10 @@ METHODS = {m.name: m for m in [
            grid=(("shrink", (0.6, 0.8, 0.95)), ("noise", (1e-3, 1e-2))), needs_key=True,
            about=f"Adam, then every {SHRINK_PERTURB_EVERY} optimizer steps "
                  "theta <- shrink theta + noise eps"),
+    Method("weight_clip", "Adam + weight clipping", "Oranges", _weight_clip,
+           grid=(("kappa", (1.0, 2.0, 4.0)),),
+           about="Adam, then each weight clipped to kappa x its leaf's initial max |theta_0| "
+                 "(Elsayed et al. 2024)"),
 ]}
 
 

@@ -14,6 +14,11 @@ a base optimizer:
 
     optax.chain(optax.adam(3e-4), shrink_perturb(0.8, 1e-2, 1000, key))
 
+* :func:`weight_clip`: Weight Clipping, each weight kept within kappa times its
+  layer's initial range, chained *after* the base optimizer::
+
+    optax.chain(optax.adam(3e-4), weight_clip(2.0))
+
 Other usual remedies need no transformation of their own: Adam with equal
 moment decays (``optax.adam(lr, b1=0.99, b2=0.99)``), Mechanic
 (``optax.contrib.mechanize``), and resetting the optimizer state at a task
@@ -33,7 +38,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-__all__ = ["L2InitState", "ShrinkPerturbState", "l2_init", "shrink_perturb"]
+__all__ = ["L2InitState", "ShrinkPerturbState", "WeightClipState", "l2_init", "shrink_perturb",
+           "weight_clip"]
 
 
 # ----------------------------------------------------------------------------
@@ -322,5 +328,81 @@ def shrink_perturb(shrink, noise_scale, every, key) -> optax.GradientTransformat
     updates, key = jax.lax.cond(
         count % every == 0, perturb, keep, (updates, params, state.key))
     return updates, ShrinkPerturbState(count=count, key=key)
+
+  return optax.GradientTransformation(init_fn, update_fn)
+
+
+# ----------------------------------------------------------------------------
+# Weight clipping.
+# ----------------------------------------------------------------------------
+
+
+class WeightClipState(NamedTuple):
+  """State of :func:`weight_clip`: each leaf's initial range."""
+
+  initial_range: optax.Params  # per leaf, max |theta_0| (inf where theta_0 is all zero)
+
+
+def weight_clip(kappa) -> optax.GradientTransformation:
+  r"""Keep every weight within ``kappa`` times its layer's initial range.
+
+  Weight Clipping (Elsayed et al., 2024) stops the weights from growing without
+  bound, one cause of lost plasticity: after each step, every weight of layer
+  :math:`l` is clipped to :math:`[-\kappa s_l, \kappa s_l]`, where :math:`s_l`
+  bounds the layer's initial distribution. Here :math:`s_l` is read from the
+  params given to ``init``: the largest :math:`|	heta_0|` of each leaf (the
+  support of a uniform initialisation, as PyTorch's default, up to sampling). A
+  leaf that starts all zero (flax's default biases) has no range and is not
+  clipped. The returned update lands the params on the clipped values.
+
+  Chain it *after* the base optimizer (``optax.chain(optax.adam(lr),
+  weight_clip(kappa))``), so that it clips the params the step arrives at.
+
+  Args:
+    kappa: :math:`\kappa > 0`, the clipping bound in units of the initial range.
+      A Python number (checked here) or a JAX scalar, possibly traced.
+
+  Returns:
+    A :class:`optax.GradientTransformation` whose state is a
+    :class:`WeightClipState`, and whose ``update`` requires ``params``.
+
+  Raises:
+    ValueError: if a concrete ``kappa`` is not a finite number > 0; and from
+      ``update`` when ``params`` is not given.
+
+  References:
+    Elsayed, Lan, Lyle & Mahmood, `Weight Clipping for Deep Continual and
+    Reinforcement Learning <https://arxiv.org/abs/2407.01704>`_, RLC 2024.
+
+  Examples:
+    >>> import jax.numpy as jnp
+    >>> import optax
+    >>> from examples.remedies import weight_clip
+    >>> opt = optax.chain(optax.sgd(1.0), weight_clip(2.0))
+    >>> params = {'w': jnp.array([0.5, -0.25])}
+    >>> state = opt.init(params)
+    >>> updates, state = opt.update({'w': jnp.array([-3.0, 0.5])}, state, params)
+    >>> optax.apply_updates(params, updates)['w']  # 3.5 clipped to 2 x 0.5
+    Array([ 1.  , -0.75], dtype=float32)
+  """
+  value = _concrete_scalar("kappa", kappa)
+  if value is not None and not (0.0 < value < float("inf")):
+    raise ValueError(f"`kappa` must be finite and > 0, got {kappa!r}.")
+
+  def init_fn(params):
+    def initial_range(p):
+      largest = jnp.max(jnp.abs(p)) if jnp.size(p) else jnp.zeros([], jnp.result_type(p))
+      return jnp.where(largest > 0, largest, jnp.inf).astype(jnp.result_type(p))
+    return WeightClipState(jax.tree.map(initial_range, params))
+
+  def update_fn(updates, state, params=None):
+    if params is None:
+      raise ValueError(_NO_PARAMS.format(name="weight_clip"))
+
+    def clipped(u, p, r):
+      limit = (kappa * r).astype(p.dtype)
+      return (jnp.clip(p + u, -limit, limit) - p).astype(u.dtype)
+
+    return jax.tree.map(clipped, updates, params, state.initial_range), state
 
   return optax.GradientTransformation(init_fn, update_fn)

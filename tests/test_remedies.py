@@ -389,3 +389,47 @@ def test_update_without_params_raises(make):
 def test_docstring_examples():
   result = doctest.testmod(remedies, optionflags=doctest.NORMALIZE_WHITESPACE)
   assert result.attempted > 0 and result.failed == 0
+
+
+# ---------------------------------------------------------------------------
+# Weight clipping
+
+
+def test_weight_clip_keeps_each_leaf_within_kappa_times_its_initial_range():
+  params = {"w": jnp.array([0.5, -0.25, 0.1]), "b": jnp.zeros(2)}
+  opt = optax.chain(optax.sgd(1.0), remedies.weight_clip(2.0))
+  state = opt.init(params)
+  grads = {"w": jnp.array([-3.0, 3.0, 0.05]), "b": jnp.array([-5.0, 5.0])}
+  updates, state = opt.update(grads, state, params)
+  new = optax.apply_updates(params, updates)
+  np.testing.assert_allclose(new["w"], [1.0, -1.0, 0.05])  # +-2 x 0.5, and one inside
+  np.testing.assert_allclose(new["b"], [5.0, -5.0])  # all-zero at init: not clipped
+
+
+def test_weight_clip_leaves_steps_inside_the_range_as_they_are():
+  params = {"w": jnp.linspace(-1.0, 1.0, 8)}
+  base = optax.adam(1e-2)
+  opt = optax.chain(optax.adam(1e-2), remedies.weight_clip(4.0))
+  s_base, s_opt = base.init(params), opt.init(params)
+  grads = {"w": jnp.sin(jnp.arange(8.0))}
+  u_base, _ = base.update(grads, s_base, params)
+  u_opt, _ = opt.update(grads, s_opt, params)
+  np.testing.assert_allclose(u_opt["w"], u_base["w"], rtol=1e-6, atol=1e-7)
+
+
+def test_weight_clip_vmaps_over_kappa_and_rejects_bad_values():
+  params = {"w": jnp.array([0.5, -0.5])}
+  grads = {"w": jnp.array([-10.0, 10.0])}
+
+  def step(kappa):
+    opt = optax.chain(optax.sgd(1.0), remedies.weight_clip(kappa))
+    updates, _ = opt.update(grads, opt.init(params), params)
+    return optax.apply_updates(params, updates)["w"]
+
+  np.testing.assert_allclose(jax.vmap(step)(jnp.array([1.0, 3.0])), [[0.5, -0.5], [1.5, -1.5]])
+  for kappa in (0.0, -1.0, float("inf"), float("nan")):
+    with pytest.raises(ValueError, match="`kappa` must be finite and > 0"):
+      remedies.weight_clip(kappa)
+  opt = remedies.weight_clip(1.0)
+  with pytest.raises(ValueError, match="weight_clip: `update` needs the current params"):
+    opt.update(grads, opt.init(params))
