@@ -32,11 +32,18 @@ from examples.summary import method_label
 # 6 seeds of the whole-run score, Adam at lr 1e-3 for every method.
 C_CHAIN = {
     "CartPole-v1": {"reset": (299.9, 6.0), "adam": (61.8, 6.9), "trac": (217.4, 26.3),
-                    "l2_init": (266.1, 5.3)},
+                    "l2_init": (266.1, 5.3), "weight_clip": (154.3, 16.0)},
     "Acrobot-v1": {"reset": (-125.7, 8.3), "adam": (-372.7, 3.3), "trac": (-166.6, 8.9),
-                   "l2_init": (-134.0, 14.3)},
+                   "l2_init": (-134.0, 14.3), "weight_clip": (-118.8, 13.4)},
     "LunarLander-v2": {"reset": (1.1, 2.0), "adam": (-499.4, 19.6), "trac": (-58.1, 17.5),
-                       "l2_init": (-6.7, 5.9)},
+                       "l2_init": (-6.7, 5.9), "weight_clip": (-58.6, 2.9)},
+    # C-CHAIN's figure 3 labels this run "MountainCar-v0_ls400_on0.02": in the flags of its
+    # control_train_aligned_*.py, 400 PPO iterations per level (--level_switch 400, so 5
+    # levels in its 2,000 iterations) and observation offsets of std 0.02
+    # (--obs_perturb_range 0.02); episodes run to its 400-step cap (its loop ignores gym's
+    # 200-step truncation).
+    "MountainCar-v0": {"reset": (-322.6, 9.4), "adam": (-346.6, 4.6), "trac": (-400.0, 0.01),
+                       "l2_init": (-369.4, 27.9), "weight_clip": (-267.9, 6.9)},
 }
 C_CHAIN_LR = 1e-3
 # The TRAC notebook's committed logs (github ComputationalRobotics/TRAC,
@@ -48,7 +55,7 @@ NOTEBOOK = {
     "LunarLander-v2": {"adam": -388.1, "trac": -178.0},
 }
 NOTEBOOK_LR = 1e-2
-CELLS = ("reset", "adam", "trac", "l2_init")  # the published table's columns
+CELLS = ("reset", "adam", "trac", "l2_init", "weight_clip")  # the published table's columns
 NOT_IN_GYMNAX = {"LunarLander-v2": "gymnax has no LunarLander"}
 
 
@@ -94,8 +101,9 @@ def compare(runs: dict[str, dict]) -> dict:
     for name in CELLS:
       for source, lr in (("c_chain", C_CHAIN_LR), ("notebook", NOTEBOOK_LR)):
         chosen = pick(methods.get(name, []), lr)
+        notebook = NOTEBOOK.get(env, {})  # the notebook has no MountainCar
         published = C_CHAIN[env].get(name) if source == "c_chain" else (
-            None if name not in NOTEBOOK[env] else (NOTEBOOK[env][name], 0.0))
+            None if name not in notebook else (notebook[name], 0.0))
         if published is None:
           continue
         cell = {"published": published[0], "published_se": published[1] if source ==
@@ -217,10 +225,17 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                    "(the ablations' folders are read with examples.combine)")
     for name, settings in methods.items():
       runs.setdefault(env, {}).setdefault(name, []).extend(settings)
-    took = (f"{saved['wall_time_s'] / 60:.0f} min on {saved['backend']}"
-            if saved.get("wall_time_s") else  # a folder of examples.combine
-            f"combining {len(saved.get('folders', []))} run folders")
-    about.append(f"- `{folder}`: `{saved['command']}` (code {saved['code']['commit']}, {took})")
+    if saved.get("wall_time_s"):
+      about.append(f"- `{folder}`: `{saved['command']}` (code {saved['code']['commit']}, "
+                   f"{saved['wall_time_s'] / 60:.0f} min on {saved['backend']})")
+    else:  # a folder of examples.combine: the runs it combines
+      commands = saved.get("commands", [])
+      codes = saved.get("run_codes") or [None] * len(commands)
+      walls = saved.get("run_wall_times_s") or [None] * len(commands)
+      for command, code, wall in zip(commands, codes, walls):
+        took = f", {wall / 60:.0f} min on {saved['backend']}" if wall else ""
+        commit = f"code {code['commit']}" if code else "code not recorded"
+        about.append(f"- `{folder}` combines `{command}` ({commit}{took})")
   envs = compare(runs)
   command = command_line("python -m examples.published", argv)
   if args.overwrite:
