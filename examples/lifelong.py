@@ -54,7 +54,7 @@ def _parser() -> Parser:
       prog=experiment.PROG,
       description="Lifelong PPO through observation shifts (--env) or game switches "
       "(--games), Adam vs TRAC(Adam) and the remedies. With no arguments: the demo "
-      "(CartPole, 5 levels, 4 seeds, about 70 s on 2 cores, compilation included).")
+      "(CartPole, 5 levels, 4 seeds; its time is in examples/README.md).")
   shifts = parser.add_argument_group("observation shifts (the default)")
   shifts.add_argument("--env", help="gymnax environment with discrete actions "
                       f"(default {SHIFT_DEFAULTS['env']}; also e.g. Acrobot-v1)")
