@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from examples import combine, lifelong, published, supervised
+from examples import combine, lifelong, positive_control, published, supervised
 
 LIFELONG = [
     (["--env", "NotAnEnv-v0"], "unknown env"),
@@ -127,6 +127,16 @@ PUBLISHED = [
     (["{run}", "--out", "{new}"], "was run with preset 'purejaxrl', not 'published'"),
 ]
 
+POSITIVE_CONTROL = [
+    ([], "the following arguments are required: folders, --out"),
+    (["{run}", "--out", "{file}"], "--out {file}: is a file, not a folder"),
+    (["{run}", "--out", "{combined}"], "holds a finished run of `python -m examples.combine"),
+    (["/no/such/run", "--out", "{new}"], "/no/such/run has no results.json (not a run folder"),
+    (["{bad_results}", "--out", "{new}"], "results.json is not valid JSON (Expecting"),
+    (["{run}", "--out", "{new}"], "a pilot runs adam and reset only, got adam, trac"),
+    (["{run}", "--out", "{new}", "--games", "0"], "--games must be >= 1, got 0"),
+]
+
 
 @pytest.fixture(scope="module")
 def places(tmp_path_factory):
@@ -191,6 +201,11 @@ def test_combine(argv, message, places, capsys):
 @pytest.mark.parametrize("argv, message", PUBLISHED)
 def test_published(argv, message, places, capsys):
   _exits_with_one_line(published.main, argv, message, places, capsys)
+
+
+@pytest.mark.parametrize("argv, message", POSITIVE_CONTROL)
+def test_positive_control(argv, message, places, capsys):
+  _exits_with_one_line(positive_control.main, argv, message, places, capsys)
 
 
 def test_no_bad_input_writes_anything(places):
