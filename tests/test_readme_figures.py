@@ -33,9 +33,10 @@ def _replace_once(text, old, new):
 
 def test_a_changed_figure_in_prose_fails():
   docs = rf.load_docs()
-  docs["README.md"] = _replace_once(docs["README.md"], "after 46 steps", "after 45 steps")
+  docs["docs/first_steps.md"] = _replace_once(docs["docs/first_steps.md"], "after 46 steps",
+                                              "after 45 steps")
   found = rf.errors(docs)
-  assert len(found) == 1 and "README.md" in found[0] and "after 46 steps" in found[0]
+  assert len(found) == 1 and "docs/first_steps.md" in found[0] and "after 46 steps" in found[0]
 
 
 def test_a_changed_cell_of_a_generated_table_fails():
