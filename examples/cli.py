@@ -1,8 +1,10 @@
 """What the example CLIs share: one-line errors, the command line as typed, folder checks.
 
 Every CLI here reports a bad flag as one line on stderr with exit status 2
-(`Parser`), checks its output folder before any work starts (`unwritable`) and
-records the command it was given (`command_line`).
+(`Parser`), checks before any work starts that what its end needs is installed
+(`check_dependencies`) and that its output folder can be written and holds no run
+it would overwrite (`unwritable`, `refuse_occupied`), and records the command it
+was given (`command_line`).
 """
 
 import argparse
@@ -13,7 +15,6 @@ import shlex
 import sys
 import tempfile
 from typing import Optional, Sequence
-
 
 
 class Parser(argparse.ArgumentParser):
@@ -51,6 +52,24 @@ def unwritable(folder: str) -> Optional[str]:
   return None
 
 
+# What a run needs to finish beyond what it imports to start: (module, what for).
+NEEDED = (("rliable", "the summary's intervals"), ("scipy", "the summary's intervals"),
+          ("matplotlib", "the figures"), ("orbax.checkpoint", "the checkpoints"))
+
+
+def check_dependencies(parser: argparse.ArgumentParser, needed=NEEDED):
+  """One line and exit status 2, before any work, when a package a run needs at its end
+  (the summary, the figures, the checkpoints) is not installed."""
+  for module, purpose in needed:
+    try:
+      found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+      found = False
+    if not found:
+      parser.error(f"{module.split('.')[0]} is not installed ({purpose} need it): "
+                   "pip install -e '.[examples]'")
+
+
 def refuse_occupied(parser: argparse.ArgumentParser, folder: str, overwrite: bool,
                     resumable: bool):
   """One line and exit status 2 when `folder` holds a run and `overwrite` was not asked
@@ -73,24 +92,6 @@ def check_out_folder(parser: argparse.ArgumentParser, folder: str, overwrite: bo
   if problem:
     parser.error(f"--out {folder}: {problem}")
   refuse_occupied(parser, folder, overwrite, resumable=False)
-
-
-# What a run needs to finish beyond what it imports to start: (module, what for).
-NEEDED = (("rliable", "the summary's intervals"), ("scipy", "the summary's intervals"),
-          ("matplotlib", "the figures"), ("orbax.checkpoint", "the checkpoints"))
-
-
-def check_dependencies(parser: argparse.ArgumentParser, needed=NEEDED):
-  """One line and exit status 2, before any work, when a package a run needs at its end
-  (the summary, the figures, the checkpoints) is not installed."""
-  for module, purpose in needed:
-    try:
-      found = importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-      found = False
-    if not found:
-      parser.error(f"{module.split('.')[0]} is not installed ({purpose} need it): "
-                   "pip install -e '.[examples]'")
 
 
 def add_run_flags(group, steps: str, default_save: str, default_out: str,
