@@ -74,7 +74,7 @@ def refuse_occupied(parser: argparse.ArgumentParser, folder: str, overwrite: boo
                     resumable: bool):
   """One line and exit status 2 when `folder` holds a run and `overwrite` was not asked
   for: what is there, and how to go on."""
-  from examples.run_folder import occupant  # what a folder holds is the run folder's to say
+  from examples.run_status import occupant  # what a folder holds is the run status module's to say
 
   held = occupant(folder)
   if held is None or overwrite:
@@ -142,7 +142,7 @@ def resumed_argv(parser: Parser, args: argparse.Namespace, argv: Sequence[str],
     (the run's own flags as first given, the flags to parse now). A bad request is
     one line and exit status 2.
   """
-  from examples.run_folder import read_status  # the status file is the run folder's
+  from examples.run_status import read_status  # the status file is the run status module's
 
   folder = args.resume
   if getattr(args, "overwrite", False):

@@ -22,13 +22,14 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from examples import figures, minatar_reference, run_folder, tables
+from examples import figures, run_folder, run_status, tables, yardstick
 from examples.cli import Parser, check_out_folder, command_line
 from examples.grid import Grid
 from examples.methods import METHODS
 from examples.presets import PRESETS
-from examples.stats import SCORES
-from examples.summary import add_tuning_cost, seed_counts, summarize
+from examples.scoring import SCORES
+from examples.summary import add_tuning_cost, summarize
+from examples.summary_fields import seed_counts
 
 PROG = "python -m examples.combine"
 
@@ -107,7 +108,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     parser.error(f"--lr-from-adam: {unknown[0]!r} is in none of the folders")
 
   summary = summarize(grid, saved["task_names"], saved["tasks"], schedule, args.score,
-                      minatar_reference.yardstick(saved["task_names"]))
+                      yardstick.for_tasks(saved["task_names"]))
   add_tuning_cost(summary, args.lr_from_adam)
   default_lr = PRESETS[saved["preset"]].lr if args.default_lr is None else args.default_lr
   untuned_names = [name for name in summary["methods"]
@@ -123,7 +124,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                      f"learning rate (its grid: {', '.join(f'{lr:g}' for lr in lrs)})")
   untuned = {name: untuned_setting(summary, name, default_lr) for name in untuned_names}
   if args.overwrite:
-    run_folder.set_aside(args.out)
+    run_status.set_aside(args.out)
   os.makedirs(args.out, exist_ok=True)
   command = command_line(PROG, argv)
   about = {key: saved[key] for key in saved if key not in ("summary", "configs", "command",
@@ -132,7 +133,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   about.update({"seeds": seed_counts(s["seeds"] for s in every_saved),
                 "command": command, "folders": list(args.folders),
                 "commands": [s["command"] for s in every_saved],
-                "code": run_folder.code_version(),  # the code that combined them
+                "code": run_status.code_version(),  # the code that combined them
                 "run_codes": [s["code"] for s in every_saved],
                 "run_wall_times_s": [s.get("wall_time_s") for s in every_saved],
                 "methods": list(grid.metrics), "lr_from_adam": args.lr_from_adam,

@@ -15,7 +15,7 @@ from typing import Optional
 
 import jax
 
-from examples import minatar_reference, run_folder, tables
+from examples import run_folder, run_status, tables, yardstick
 from examples.summary import add_tuning_cost, summarize
 from examples.grid import Grid, run_grid, select_devices
 from examples.methods import Method
@@ -120,8 +120,8 @@ def run(exp: Experiment) -> dict:
   Returns:
     {"out": the folder, "grid": the `Grid`, "summary": its summary}.
   """
-  code = run_folder.code_version()  # the code that trains, before anyone edits the checkout
-  resume = exp.resume and run_folder.has_checkpoint(exp.out)
+  code = run_status.code_version()  # the code that trains, before anyone edits the checkout
+  resume = exp.resume and run_status.has_checkpoint(exp.out)
   steps = exp.schedule.updates_per_task * exp.config.steps_per_update
   print(f"{exp.tasks.name}: {len(exp.schedule.order)} segments x "
         f"{exp.schedule.updates_per_task} updates ({steps} env steps) each, preset "
@@ -131,25 +131,25 @@ def run(exp: Experiment) -> dict:
         f"{len(exp.devices)} device{'s' if len(exp.devices) > 1 else ''} "
         f"({jax.default_backend()}){'; resuming' if resume else ''}", file=sys.stderr)
   if exp.overwrite and not exp.resume and jax.process_index() == 0:
-    run_folder.set_aside(exp.out)
+    run_status.set_aside(exp.out)
   start = time.perf_counter()
   # The summary runs inside `recording` too: a failure there leaves the run marked failed,
   # with its checkpoints, so that --resume writes the results without training again.
-  with run_folder.recording(exp.out, PROG, list(exp.argv), exp.command, code, exp.tasks.name,
+  with run_status.recording(exp.out, PROG, list(exp.argv), exp.command, code, exp.tasks.name,
                             exp.quiet) as on_segment:
     grid = run_grid(exp.tasks, exp.schedule, exp.config, exp.network.build(exp.tasks.num_actions),
                     exp.methods, exp.lrs, exp.seeds, exp.seed, chunk_size=exp.chunk_size,
                     segment_steps=exp.segment_updates, devices=exp.devices,
-                    checkpoints=os.path.join(exp.out, run_folder.CHECKPOINTS), resume=resume,
+                    checkpoints=os.path.join(exp.out, run_status.CHECKPOINTS), resume=resume,
                     on_segment=on_segment)
     wall = time.perf_counter() - start
     result = add_tuning_cost(summarize(
         grid, exp.tasks.task_names, exp.tasks.name, exp.schedule, exp.score,
-        minatar_reference.yardstick(exp.tasks.task_names)))
+        yardstick.for_tasks(exp.tasks.task_names)))
     if jax.process_index() == 0:
       run_folder.save(exp.out, grid, result, exp.schedule, exp.config.steps_per_update,
                       about(exp, grid, wall, code))
-      run_folder.finish(exp.out, "done")
+      run_status.finish(exp.out, "done")
   if jax.process_index() == 0:
     print(tables.tables(result, f"{exp.seeds} seeds; {wall:.0f}s incl. compilation; "
                         f"{exp.command}"))

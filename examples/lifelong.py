@@ -35,7 +35,7 @@ from examples.cli import Parser, add_run_flags, check_run_flags, command_line, r
 from examples.grid import CHUNK_SIZE
 from examples.methods import METHODS, with_grids
 from examples.presets import PRESETS
-from examples.stats import SCORES
+from examples.scoring import SCORES
 from examples.tasks import DEFAULT_GAMES, MINATAR_GAMES, SHIFT_KINDS
 
 SHIFT_DEFAULTS = {"env": "CartPole-v1", "shift": "offset", "shift_scale": 2.0, "levels": 5,
@@ -49,7 +49,7 @@ RESUME_FLAGS = ("devices", "quiet", "distributed", "coordinator", "num_processes
 # Command line
 
 
-def _parser() -> Parser:
+def make_parser() -> Parser:
   parser = Parser(
       prog=experiment.PROG,
       description="Lifelong PPO through observation shifts (--env) or game switches "
@@ -119,7 +119,7 @@ def parse_args(argv: Optional[Sequence[str]] = None,
                parser: Optional[Parser] = None) -> argparse.Namespace:
   """The flags, checked (one line and exit status 2 for a bad one); with --resume, the
   flags the run in the folder was started with. Nothing is started or built here."""
-  parser = parser or _parser()
+  parser = parser or make_parser()
   argv = list(sys.argv[1:] if argv is None else argv)
   args = parser.parse_args(argv)
   command = command_line(experiment.PROG, argv)
@@ -222,7 +222,7 @@ def connect(parser: Parser, args: argparse.Namespace):
 
 def prepare(argv: Optional[Sequence[str]] = None) -> experiment.Experiment:
   """The experiment a command line describes, or one line and exit status 2."""
-  parser = _parser()
+  parser = make_parser()
   args = parse_args(argv, parser)
   connect(parser, args)
   try:  # unknown env or game, continuous actions, too many devices

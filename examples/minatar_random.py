@@ -2,8 +2,8 @@
 
     python -m examples.minatar_random [--episodes N ...] [--games ...] [--seed S] [--out PATH]
 
-The zero of the fixed yardstick that `examples.minatar_reference` scores MinAtar
-on. R_random (committed in `results/minatar_reference/random.json`) is the mean
+The zero of the fixed yardstick that `examples.yardstick` scores MinAtar on.
+R_random (committed in `results/minatar_reference/random.json`) is the mean
 episode return of the policy that draws each action uniformly from the 6
 actions our agents choose from. `examples.games.GameSwitchEnv` makes every game
 with `gymnax.make(game, use_minimal_action_set=False)`, so action i is MinAtar's
@@ -20,7 +20,6 @@ gymnax's time limit `env_params.max_steps_in_episode` (1,000 steps; Freeway
 """
 
 import datetime
-import json
 import os
 import sys
 import time
@@ -34,10 +33,8 @@ import numpy as np
 from examples import files
 from examples.cli import Parser, command_line, unwritable
 from examples.tasks import MINATAR_GAMES
+from examples.yardstick import RANDOM_JSON, check_game
 
-RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results",
-                       "minatar_reference")  # R_random and R_ref live side by side
-RANDOM_JSON = os.path.join(RESULTS, "random.json")
 CHUNK = 1024  # episodes per compiled call: bounds memory, changes no number
 
 
@@ -45,12 +42,6 @@ class Episodes(NamedTuple):
   """Whole episodes of one game under the uniformly random policy."""
   returns: np.ndarray  # float64[episodes]: each episode's undiscounted return
   lengths: np.ndarray  # int64[episodes]: each episode's number of steps
-
-
-def check_game(game: str):
-  """Raises ValueError unless `game` is one of `examples.tasks.MINATAR_GAMES`."""
-  if game not in MINATAR_GAMES:
-    raise ValueError(f"unknown game {game!r}; MinAtar games: {', '.join(MINATAR_GAMES)}")
 
 
 def _make(game: str):
@@ -156,20 +147,6 @@ def random_returns(game: str, episodes: int, key: jax.Array) -> np.ndarray:
     0.5...
   """
   return random_episodes(game, episodes, key).returns
-
-
-def random_return(game: str, path: str = RANDOM_JSON) -> float:
-  """R_random: the committed mean return of the random policy on `game` (from `path`).
-
-  Raises:
-    ValueError: an unknown game, or one the file does not hold.
-  """
-  check_game(game)
-  with open(path) as f:
-    games = json.load(f)["games"]
-  if game not in games:
-    raise ValueError(f"{path} has no random return for {game}")
-  return float(games[game]["mean"])
 
 
 def _version(package: str) -> str:

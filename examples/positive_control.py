@@ -8,7 +8,7 @@ meant to fix. Each folder is a pilot run (examples.lifelong with Adam and the re
 oracle only, on pilot seeds the main grid never uses); a setting passes when, on at
 least `--games` games, Adam's last visit is below its own first visit *and* below a
 fresh network's (the reset oracle's) same visit, with both 95% intervals of the
-paired differences below zero (the plasticity-loss test of `examples.summary`).
+paired differences below zero (the plasticity-loss test of `examples.plasticity_loss`).
 
 Among the settings that pass, the first in the order given is chosen (list them from
 the closest to plain PPO to the furthest). Writes `pilots.json` (every setting's
@@ -20,7 +20,7 @@ import argparse
 import os
 from typing import Optional, Sequence
 
-from examples import files, run_folder
+from examples import files, run_folder, run_status
 from examples.cli import Parser, check_out_folder, command_line
 
 PROG = "python -m examples.positive_control"
@@ -114,7 +114,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   chosen = next((p for p in pilots if p["passes"]), None)
   command = command_line(PROG, argv)
   if args.overwrite:
-    run_folder.set_aside(args.out)
+    run_status.set_aside(args.out)
   os.makedirs(args.out, exist_ok=True)
   text = markdown(pilots, chosen, args.games, command)
   with open(os.path.join(args.out, "preregistration.md"), "w") as f:

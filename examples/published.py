@@ -2,6 +2,14 @@
 
     python -m examples.published runs/published-CartPole-v1 runs/published-Acrobot-v1 \\
         --out examples/results/published
+    python -m examples.published --reproduce CartPole-v1 Acrobot-v1 --out runs/published
+
+With `--reproduce ENV [ENV ...]` it first trains the grids of those environments'
+tables (`examples.reproduce.GRIDS`: CartPole-v1, Acrobot-v1, MountainCar-v0) one
+after the other into `--runs` (default runs/), keeping a finished run folder and
+resuming an interrupted one, so the same command again picks up where it stopped;
+it prints the plan and an estimate of its time first (`--plan`: only that), then
+compares the folders as below.
 
 Each folder is a run of `python -m examples.lifelong --preset published --levels 10
 --steps-per-level 160000 ...` (10 levels x 200 updates of 800 env steps). The
@@ -24,9 +32,9 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from examples import figures, files, run_folder, stats
+from examples import figures_published, files, reproduce, run_folder, run_status, scoring, stats
 from examples.cli import Parser, check_out_folder, command_line
-from examples.summary import method_label
+from examples.summary_fields import method_label
 
 # C-CHAIN (Tang et al., ICML 2025, arXiv 2506.00592), Table 1: mean +- standard error over
 # 6 seeds of the whole-run score, Adam at lr 1e-3 for every method.
@@ -67,9 +75,9 @@ def whole_run_scores(folder: str) -> tuple[str, dict, dict]:
   env = saved.get("env") or saved["tasks"].split(",")[0]
   out = {}
   for name, metrics in grid.metrics.items():
-    segments = stats.segment_scores(metrics, schedule, "updates")  # [seeds, settings, segs]
-    whole = stats.whole_run(segments)
-    per_update = stats.update_returns(metrics)  # [seeds, settings, updates]
+    segments = scoring.segment_scores(metrics, schedule, "updates")  # [seeds, settings, segs]
+    whole = scoring.whole_run(segments)
+    per_update = scoring.update_returns(metrics)  # [seeds, settings, updates]
     out[name] = [{"setting": setting, "per_seed": whole[:, j], "curves": per_update[:, j],
                   "updates_per_level": schedule.updates_per_task}
                  for j, setting in enumerate(grid.configs[name])]
@@ -205,14 +213,20 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   parser = Parser(prog="python -m examples.published",
                   description="Our runs of the published continual Gym-control protocol "
                   "beside the published table.")
-  parser.add_argument("folders", nargs="+", help="run folders of examples.lifelong "
-                      "--preset published, one or more per environment")
+  parser.add_argument("folders", nargs="*", help="run folders of examples.lifelong "
+                      "--preset published, one or more per environment (or --reproduce)")
   parser.add_argument("--out", required=True, help="output folder (one that holds results "
                       "is refused unless --overwrite is given)")
   parser.add_argument("--overwrite", action="store_true",
                       help="where --out holds results, move them aside to "
                       "<out>.replaced-<time> (nothing is deleted)")
+  reproduce.add_flags(parser)
   args = parser.parse_args(argv)
+  if reproduce.requested(parser, args):
+    folders = reproduce.main(parser, args)  # the grids, trained (None: only the plan)
+    if folders is None:
+      return {}
+    args.folders = folders
   check_out_folder(parser, args.out, args.overwrite)
   runs, about = {}, []
   for folder in args.folders:
@@ -239,17 +253,17 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   envs = compare(runs)
   command = command_line("python -m examples.published", argv)
   if args.overwrite:
-    run_folder.set_aside(args.out)
+    run_status.set_aside(args.out)
   os.makedirs(args.out, exist_ok=True)
   text = markdown(envs, command, about)
   with open(os.path.join(args.out, "comparison.md"), "w") as f:
     f.write(text)
   files.write_json(os.path.join(args.out, "comparison.json"),
                    {"command": command, "folders": list(args.folders),
-                    "code": run_folder.code_version(), "environments": envs})
+                    "code": run_status.code_version(), "environments": envs})
   chosen = chosen_at(runs, C_CHAIN_LR)
-  figures.plot_profiles(os.path.join(args.out, "profiles.png"), chosen, C_CHAIN_LR)
-  figures.plot_published_curves(os.path.join(args.out, "curves.png"), chosen, C_CHAIN_LR)
+  figures_published.plot_profiles(os.path.join(args.out, "profiles.png"), chosen, C_CHAIN_LR)
+  figures_published.plot_published_curves(os.path.join(args.out, "curves.png"), chosen, C_CHAIN_LR)
   print(text)
   return envs
 

@@ -18,7 +18,7 @@ are identical (bitwise) on 1, 2 or 4 devices, on one host or several, and
 whether or not the grid was interrupted and resumed.
 
 After every segment the carries and the metrics so far are saved with orbax
-(when a checkpoint folder is given), so `run_programs(..., resume=True)`
+(`examples.checkpoints`, when a checkpoint folder is given), so `run_programs(..., resume=True)`
 continues from the last segment saved, to the same numbers as an uninterrupted
 run. Across hosts (after `jax.distributed.initialize()`) each process runs the
 chunks of its own devices; carries are gathered to every process when saved,
@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import time
 import weakref
 from typing import Any, Callable, Optional, Sequence
 
 import jax
 import numpy as np
+
+from examples import checkpoints as checkpoints_io
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,63 +126,6 @@ def _pad_index(count: int, chunk_size: int) -> np.ndarray:
   return np.minimum(np.arange(slots), count - 1)
 
 
-def _is_key(x) -> bool:
-  return jax.dtypes.issubdtype(getattr(x, "dtype", None), jax.dtypes.prng_key)
-
-
-def to_host(tree) -> Any:
-  """The tree as numpy arrays (typed PRNG keys as their uint32 key data)."""
-  return jax.tree.map(lambda x: np.asarray(jax.random.key_data(x) if _is_key(x) else x), tree)
-
-
-def from_host(template, tree) -> Any:
-  """Undoes `to_host` for a tree shaped like `template` (arrays or ShapeDtypeStructs)."""
-  return jax.tree.map(
-      lambda t, x: jax.random.wrap_key_data(x) if _is_key(t) else x, template, tree)
-
-
-def _flatten(tree, prefix: str) -> dict[str, np.ndarray]:
-  return {f"{prefix}/{i}": leaf for i, leaf in enumerate(jax.tree.leaves(tree))}
-
-
-def _unflatten(template, flat: dict, prefix: str):
-  leaves = [np.asarray(flat[f"{prefix}/{i}"]) for i in range(len(jax.tree.leaves(template)))]
-  return jax.tree.unflatten(jax.tree.structure(template), leaves)
-
-
-class Checkpoints:
-  """The saved state of an unfinished grid in `folder` (orbax; the last save only).
-
-  What is saved after each segment: every chunk's carry, the metrics of the steps
-  done, and how many segments are done.
-  """
-
-  def __init__(self, folder: str):
-    import orbax.checkpoint as ocp  # only runs that save need it
-    self._ocp = ocp
-    self.folder = os.path.abspath(folder)
-    self.manager = ocp.CheckpointManager(
-        self.folder, options=ocp.CheckpointManagerOptions(max_to_keep=1))
-
-  def latest(self) -> Optional[int]:
-    return self.manager.latest_step()
-
-  def save(self, segments_done: int, state: dict[str, np.ndarray], meta: dict):
-    ocp = self._ocp
-    self.manager.save(segments_done, args=ocp.args.Composite(
-        state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)))
-    self.manager.wait_until_finished()
-
-  def restore(self, segments_done: int) -> tuple[dict[str, np.ndarray], dict]:
-    ocp = self._ocp
-    out = self.manager.restore(segments_done, args=ocp.args.Composite(
-        state=ocp.args.StandardRestore(), meta=ocp.args.JsonRestore()))
-    return dict(out.state), dict(out.meta)
-
-  def close(self):
-    self.manager.close()
-
-
 class _Devices:
   """The devices chunks are dealt to, and which of them this process may use."""
 
@@ -267,7 +211,7 @@ def run_programs(
   mine = [u for u in range(len(units)) if devs.mine(u)]
   # Each chunk's keys and hyperparameters, placed once on its device.
   placed = {u: jax.device_put(chunk_inputs[units[u][0]][units[u][1]], devs.of(u)) for u in mine}
-  store = Checkpoints(checkpoints) if checkpoints is not None else None
+  store = checkpoints_io.Checkpoints(checkpoints) if checkpoints is not None else None
   carries: dict[int, Any] = {}
   # Per method, per segment (or all segments restored): {metric: [slots, steps]}.
   metrics: dict[str, list[dict]] = {name: [] for name in programs}
@@ -282,7 +226,7 @@ def run_programs(
     for u in mine:
       name, _ = units[u]
       carries[u] = jax.device_put(
-          from_host(templates[name], _unflatten(templates[name], state, f"carry/{u}")), devs.of(u))
+          checkpoints_io.from_host(templates[name], checkpoints_io.unflatten(templates[name], state, f"carry/{u}")), devs.of(u))
     for name in programs:
       prefix = f"metrics/{name}/"
       saved = {k[len(prefix):]: state[k] for k in state if k.startswith(prefix)}
@@ -339,24 +283,14 @@ def _metric_names(local: dict[str, np.ndarray], unit: int) -> list[str]:
   return [key.split("/", 1)[1] for key in local if key.split("/", 1)[0] == str(unit)]
 
 
-def _host_zeros(template) -> Any:
-  """Zeros shaped as `to_host` of a tree shaped like `template`."""
-
-  def zeros(t):
-    if _is_key(t):
-      return np.zeros(jax.eval_shape(jax.random.key_data, t).shape, np.uint32)
-    return np.zeros(t.shape, t.dtype)
-
-  return jax.tree.map(zeros, template)
-
-
-def _save(store: Checkpoints, segments_done: int, carries: dict,
+def _save(store: checkpoints_io.Checkpoints, segments_done: int, carries: dict,
           units: Sequence[tuple[str, int]], templates: dict, metrics: dict,
           bounds: Sequence[tuple[int, int]], devs: _Devices):
   carry = {}
   for u, (name, _) in enumerate(units):  # another process's chunk: zeros, then the gather
-    host = to_host(carries[u]) if u in carries else _host_zeros(templates[name])
-    carry.update(_flatten(host, str(u)))
+    host = (checkpoints_io.to_host(carries[u]) if u in carries
+            else checkpoints_io.host_zeros(templates[name]))
+    carry.update(checkpoints_io.flatten(host, str(u)))
   state = {f"carry/{key}": value for key, value in devs.gather(carry).items()}
   for name, segs in metrics.items():
     for key in segs[0]:

@@ -32,7 +32,7 @@ from typing import Optional, Sequence
 import jax
 import numpy as np
 
-from examples import run_folder, supervised_tasks
+from examples import run_status, supervised_results, supervised_tasks
 from examples.cli import Parser, add_run_flags, check_run_flags, command_line, resumed_argv
 from examples.grid import CHUNK_SIZE, select_devices
 from examples.methods import METHODS, with_grids
@@ -160,27 +160,27 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
   bench, methods, lrs = args.bench, args.methods, args.lr
   out = args.out or os.path.join("runs", f"supervised-{args.benchmark}-"
                                          f"{time.strftime('%Y%m%d-%H%M%S')}")
-  code = run_folder.code_version()  # before anyone edits the checkout
+  code = run_status.code_version()  # before anyone edits the checkout
   network = MLP(tuple(args.hidden), bench.num_outputs)
   runs = sum(len(m.configs(lrs)) for m in methods) * args.seeds
   devices = len(args.devices)
-  resume = args.resume is not None and run_folder.has_checkpoint(out)
+  resume = args.resume is not None and run_status.has_checkpoint(out)
   print(f"{bench.about}; {bench.num_tasks} tasks x {bench.steps_per_task} steps; MLP "
         f"{'x'.join(map(str, args.hidden))} ReLU; {runs} runs ({', '.join(args.optimizers)} x "
         f"{args.seeds} seeds x lr {', '.join(f'{lr:g}' for lr in lrs)}) in chunks of "
         f"{args.chunk_size} on {devices} device{'s' if devices > 1 else ''} "
         f"({jax.default_backend()}){'; resuming' if resume else ''}", file=sys.stderr)
   if args.overwrite and args.resume is None:
-    run_folder.set_aside(out)
+    run_status.set_aside(out)
   start = time.perf_counter()
   summary = None
   # The summary runs inside `recording` too: a failure there leaves the run marked failed.
-  with run_folder.recording(out, PROG, args.argv, args.command, code, args.benchmark,
+  with run_status.recording(out, PROG, args.argv, args.command, code, args.benchmark,
                             args.quiet) as on_segment:
     grid = run_grid(bench, network, methods, lrs, args.seeds, args.seed,
                     chunk_size=args.chunk_size, segment_steps=args.save_every,
                     devices=args.devices, resume=resume, on_segment=on_segment,
-                    checkpoints=os.path.join(out, run_folder.CHECKPOINTS))
+                    checkpoints=os.path.join(out, run_status.CHECKPOINTS))
     wall = time.perf_counter() - start
     saved = {
         "command": args.command, "benchmark": args.benchmark, "about": bench.about,
@@ -192,8 +192,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         "backend": jax.default_backend(), "untuned_lr": UNTUNED_LR, "window": args.window,
         "wall_time_s": round(wall, 1), "code": code, "configs": grid.configs}
     if jax.process_index() == 0:
-      summary, text = run_folder.save_supervised(out, grid, saved, args.bootstrap_reps)
-      run_folder.finish(out, "done")
+      summary, text = supervised_results.save_supervised(out, grid, saved, args.bootstrap_reps)
+      run_status.finish(out, "done")
   if jax.process_index() == 0:
     print(text)
     print(f"\nWrote {out}/: {', '.join(sorted(os.listdir(out)))}")

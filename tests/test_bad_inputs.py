@@ -2,8 +2,9 @@
 
 One table per CLI; a new flag gets the same treatment by adding a row. An argument
 written "{name}" stands for a folder or file that the fixture `places` makes: a
-finished, a running and a supervised run folder (status.json only), damaged files,
-one real small run of examples.lifelong and a folder of examples.combine's results.
+finished, a running and a supervised run folder (status.json only), a --runs folder
+whose published-Acrobot-v1 holds another grid, damaged files, one real small run of
+examples.lifelong and a folder of examples.combine's results.
 """
 
 import json
@@ -118,13 +119,34 @@ COMBINE = [
 ]
 
 PUBLISHED = [
-    ([], "the following arguments are required: folders, --out"),
+    ([], "the following arguments are required: --out"),
+    (["--out", "{new}"], "give run folders, or --reproduce ENV [ENV ...] to train them"),
     (["{run}", "--out", "{file}"], "--out {file}: is a file, not a folder"),
     (["{run}", "--out", "{combined}"], "holds a finished run of `python -m examples.combine"),
     (["/no/such/run", "--out", "{new}"], "/no/such/run has no results.json (not a run folder"),
     (["{bad_results}", "--out", "{new}"], "results.json is not valid JSON (Expecting"),
     (["{bad_curves}", "--out", "{new}"], "curves.npz cannot be read"),
     (["{run}", "--out", "{new}"], "was run with preset 'purejaxrl', not 'published'"),
+    # --reproduce: every grid's training starts only once the whole command is known good.
+    (["--reproduce", "Pong-v0", "--out", "{new}"], "--reproduce: unknown environment "
+     "'Pong-v0'; choose from CartPole-v1, Acrobot-v1, MountainCar-v0"),
+    (["--reproduce", "--out", "{new}"], "argument --reproduce: expected at least one argument"),
+    (["--reproduce", "Acrobot-v1", "Acrobot-v1", "--out", "{new}"],
+     "--reproduce lists Acrobot-v1 twice"),
+    (["{run}", "--reproduce", "CartPole-v1", "--out", "{new}"],
+     "--reproduce trains its own run folders; give no folders beside it (got {run})"),
+    (["--reproduce", "CartPole-v1", "--out", "{file}"], "--out {file}: is a file, not a folder"),
+    (["--reproduce", "CartPole-v1", "--out", "{combined}"],
+     "holds a finished run of `python -m examples.combine"),
+    (["--reproduce", "CartPole-v1", "--runs", "{file}", "--out", "{new}"],
+     "--runs {file}: is a file, not a folder"),
+    (["--reproduce", "CartPole-v1", "--runs", "{new}", "--out", "{new}/published-CartPole-v1"],
+     "--out {new}/published-CartPole-v1 is the run folder of a grid"),
+    (["--reproduce", "Acrobot-v1", "--runs", "{grids}", "--out", "{new}"],
+     "published-Acrobot-v1 holds a run of `python -m examples.lifelong --levels 3`, not of "
+     "this grid"),
+    (["{run}", "--out", "{new}", "--plan"], "--plan needs --reproduce ENV"),
+    (["{run}", "--out", "{new}", "--runs", "runs"], "--runs needs --reproduce ENV"),
 ]
 
 POSITIVE_CONTROL = [
@@ -145,7 +167,7 @@ def places(tmp_path_factory):
 
   def folder(name, **files):
     path = root / name
-    path.mkdir()
+    path.mkdir(parents=True)
     for file_name, text in files.items():
       (path / file_name.replace("_", ".")).write_text(text)
     return str(path)
@@ -160,6 +182,8 @@ def places(tmp_path_factory):
       "new": str(root / "new"),
       "run": run,
       "done": folder("done", status_json=status("done", "python -m examples.lifelong --levels 3")),
+      "grids": os.path.dirname(folder("grids/published-Acrobot-v1", status_json=status(
+          "interrupted", "python -m examples.lifelong --levels 3"))),
       "running": folder("running", status_json=status("running",
                                                       "python -m examples.lifelong --levels 3")),
       "supervised": folder("supervised", status_json=status(

@@ -4,7 +4,7 @@ import ast
 import math
 import pathlib
 
-from examples import plasticity, tables
+from examples import plasticity, table_cells, tables
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
@@ -22,15 +22,20 @@ def _imports(module: str) -> set[str]:
   return names
 
 
-def test_only_the_figures_module_imports_matplotlib():
+def test_only_the_plotting_module_imports_matplotlib():
   importers = sorted(path.stem for path in EXAMPLES.glob("*.py")
                      if any(n.split(".")[0] == "matplotlib" for n in _imports(path.stem)))
-  assert importers == ["figures"]
+  assert importers == ["plotting"]
 
 
 def test_tables_and_figures_read_a_summary_and_call_back_into_nothing():
-  clis = {"lifelong", "combine", "supervised", "published", "figures", "tables"}
-  for module in ("summary", "tables", "figures", "files", "plasticity"):
+  clis = {"lifelong", "combine", "supervised", "published", "positive_control",
+          "minatar_random", "minatar_reference", "figures", "figures_supervised",
+          "figures_published", "tables"}
+  for module in ("summary", "summary_supervised", "summary_fields", "plasticity_loss",
+                 "scoring", "stats", "yardstick", "tables", "figures", "figures_supervised",
+                 "figures_published", "plotting", "table_cells", "tables_supervised", "files",
+                 "plasticity"):
     called = {name.split(".")[1] for name in _imports(module) if name.startswith("examples.")}
     assert not called & (clis - {module}), (module, called & clis)
 
@@ -58,7 +63,7 @@ def test_the_diagnostics_table_has_a_column_per_measured_diagnostic():
 
 
 def test_a_narrow_interval_gets_more_digits_and_no_interval_the_mean_alone():
-  fmt = tables._fmt
+  fmt = table_cells.interval_cell
   assert fmt(0.5, 0.4, 0.6, 2) == "0.50 [0.40, 0.60]"
   assert fmt(0.1134, 0.1112, 0.1146, 2) == "0.113 [0.111, 0.115]"  # one more digit
   assert fmt(0.11341, 0.11336, 0.11346, 2) == "0.1134 [0.1134, 0.1135]"  # two more

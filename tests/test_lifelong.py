@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from gymnax.wrappers.purerl import FlattenObservationWrapper
 
-from examples import combine, lifelong, minatar_random, minatar_reference, run_folder
+from examples import combine, lifelong, run_folder, run_status, yardstick
 from examples.networks import NetworkSpec
 from examples.ppo import PPOConfig
 from examples.presets import PRESETS, Preset
@@ -176,7 +176,7 @@ def test_an_interrupted_run_says_so_and_resumes_to_the_same_numbers(shift_run, t
       raise KeyboardInterrupt
 
   with monkeypatch.context() as patch:
-    patch.setattr(run_folder, "progress", interrupt_after_two)
+    patch.setattr(run_status, "progress", interrupt_after_two)
     with pytest.raises(KeyboardInterrupt):
       lifelong.main(SHIFT_RUN + ["--lr", "1e-3", "1e-2", "--out", str(out)])
   status = json.loads((out / "status.json").read_text())
@@ -253,8 +253,8 @@ def test_cli_game_run_reports_normalized_returns(tmp_path, monkeypatch, capsys):
   assert set(summary["yardstick"]) == {"Breakout-MinAtar", "Asterix-MinAtar"}
   breakout = summary["yardstick"]["Breakout-MinAtar"]  # fixed: the run changes nothing in it
   assert (breakout["random"], breakout["reference"]) == (
-      minatar_random.random_return("Breakout-MinAtar"),
-      minatar_reference.reference_return("Breakout-MinAtar")[0])
+      yardstick.random_return("Breakout-MinAtar"),
+      yardstick.reference_return("Breakout-MinAtar")[0])
   whole = [r for r in summary["rows"] if r["segment"] == "all"]
   assert len(whole) == 2 and all(np.isfinite(r["normalized"]) for r in whole)
   for r in summary["rows"]:  # normalised by hand from the raw per-seed returns

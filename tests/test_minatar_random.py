@@ -8,7 +8,7 @@ import jax
 import numpy as np
 import pytest
 
-from examples import minatar_random
+from examples import minatar_random, yardstick
 
 EMPTY = {"games": {}}
 
@@ -20,7 +20,7 @@ def test_unknown_games_and_empty_samples_are_refused(tmp_path):
     minatar_random.random_returns("Breakout-MinAtar", 0, jax.random.key(0))
   (tmp_path / "random.json").write_text(json.dumps(EMPTY))
   with pytest.raises(ValueError, match="no random return"):
-    minatar_random.random_return("Breakout-MinAtar", path=str(tmp_path / "random.json"))
+    yardstick.random_return("Breakout-MinAtar", path=str(tmp_path / "random.json"))
 
 
 def test_random_episodes_end_and_are_the_same_for_the_same_key(monkeypatch):

@@ -10,7 +10,7 @@ import optax
 import pytest
 
 import trac_optax
-from examples import published, stats
+from examples import published, scoring, stats
 from examples.networks import MLPActorCritic
 from examples.plasticity import trac_scale
 from examples.ppo import PPOConfig, advantages_and_targets, make_train
@@ -111,13 +111,13 @@ def test_a_smoke_run_of_the_preset_steps_800_times_and_adam_125_times_per_update
 def test_update_score_carries_the_last_value_through_updates_without_episodes():
   metrics = {"return": np.array([[np.nan, 10.0, np.nan, 30.0]]),
              "episodes": np.array([[0, 2, 0, 1]])}
-  np.testing.assert_allclose(stats.update_returns(metrics), [[np.nan, 10.0, 10.0, 30.0]])
+  np.testing.assert_allclose(scoring.update_returns(metrics), [[np.nan, 10.0, 10.0, 30.0]])
   schedule = Schedule.levels(2, 2)
-  np.testing.assert_allclose(stats.segment_scores(metrics, schedule, "updates"), [[10.0, 20.0]])
+  np.testing.assert_allclose(scoring.segment_scores(metrics, schedule, "updates"), [[10.0, 20.0]])
   # Episode-weighted: (2 x 10) / 2, then 30 / 1.
-  np.testing.assert_allclose(stats.segment_scores(metrics, schedule, "episodes"), [[10.0, 30.0]])
+  np.testing.assert_allclose(scoring.segment_scores(metrics, schedule, "episodes"), [[10.0, 30.0]])
   with pytest.raises(ValueError, match="unknown score"):
-    stats.segment_scores(metrics, schedule, "steps")
+    scoring.segment_scores(metrics, schedule, "steps")
 
 
 def test_intervals_are_rliables_and_keep_a_bounded_return_in_its_bounds():

@@ -7,23 +7,23 @@ import re
 
 import pytest
 
-from examples import experiment, lifelong, run_folder
+from examples import experiment, lifelong, run_folder, run_status, supervised_results
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def test_only_the_run_folder_module_names_the_run_folders_files():
+def test_only_the_run_folder_modules_name_the_run_folders_files():
   # The files that hold data (figures are named by whoever draws into their own folders).
-  names = {n for n in (*run_folder.FILES, *run_folder.SUPERVISED_FILES, run_folder.STATUS)
+  names = {n for n in (*run_folder.FILES, *supervised_results.SUPERVISED_FILES, run_status.STATUS)
            if not n.endswith(".png")}
   pattern = re.compile("|".join(re.escape(f'"{n}"') for n in names))
   for path in glob.glob(os.path.join(ROOT, "examples", "*.py")):
-    if os.path.basename(path) == "run_folder.py":
+    if os.path.basename(path) in ("run_folder.py", "run_status.py", "supervised_results.py"):
       continue
     with open(path) as f:
       found = pattern.findall(f.read())
     assert not found, f"{os.path.basename(path)} names {found}: the run folder's format is " \
-                      "run_folder.py's"
+                      "the run folder modules' (run_folder, run_status, supervised_results)"
 
 
 def test_a_failed_run_leaves_a_folder_that_says_so(tmp_path, monkeypatch):
@@ -84,17 +84,17 @@ def test_a_summary_that_fails_leaves_the_run_failed_and_resume_finishes_it(tmp_p
 
   with monkeypatch.context() as patch:
     patch.setattr(experiment, "summarize", broken)
-    patch.setattr(run_folder, "progress", lambda folder, done, *rest: trained.append(done))
+    patch.setattr(run_status, "progress", lambda folder, done, *rest: trained.append(done))
     with pytest.raises(ImportError):
       lifelong.main(TINY + ["--out", str(out)])
   assert trained == [1, 2]  # it trained to the end before the summary failed
   status = json.loads((out / "status.json").read_text())
   assert status["state"] == "failed" and status["error"] == (
       "ImportError: No module named 'rliable'")
-  assert run_folder.has_checkpoint(str(out)) and not (out / "results.json").exists()
+  assert run_status.has_checkpoint(str(out)) and not (out / "results.json").exists()
 
   trained.clear()
-  monkeypatch.setattr(run_folder, "progress", lambda folder, done, *rest: trained.append(done))
+  monkeypatch.setattr(run_status, "progress", lambda folder, done, *rest: trained.append(done))
   assert experiment.summarize is real_summarize
   lifelong.main(["--resume", str(out)])
   assert trained == []  # nothing trained again: the summary only
@@ -116,10 +116,10 @@ def test_a_missing_package_is_one_line_before_any_training(monkeypatch, capsys):
 
 def test_the_time_left_leaves_the_compilation_out():
   compiled_by = []
-  assert "compilation included" in run_folder.time_left(1, 5, 0, 30.0, compiled_by)
-  assert run_folder.time_left(2, 5, 0, 40.0, compiled_by) == "~30s left"  # 10 s a segment
-  assert run_folder.time_left(3, 5, 0, 50.0, compiled_by) == "~20s left"
-  assert run_folder.time_left(5, 5, 0, 70.0, compiled_by) == "none left"
+  assert "compilation included" in run_status.time_left(1, 5, 0, 30.0, compiled_by)
+  assert run_status.time_left(2, 5, 0, 40.0, compiled_by) == "~30s left"  # 10 s a segment
+  assert run_status.time_left(3, 5, 0, 50.0, compiled_by) == "~20s left"
+  assert run_status.time_left(5, 5, 0, 70.0, compiled_by) == "none left"
   resumed = []  # a resumed session that starts at segment 2: its first includes compiling
-  assert "compilation included" in run_folder.time_left(3, 5, 2, 25.0, resumed)
-  assert run_folder.time_left(4, 5, 2, 35.0, resumed) == "~10s left"
+  assert "compilation included" in run_status.time_left(3, 5, 2, 25.0, resumed)
+  assert run_status.time_left(4, 5, 2, 35.0, resumed) == "~10s left"

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from examples import run_folder, supervised, supervised_tasks as st
+from examples import run_status, supervised, supervised_results, supervised_tasks as st
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # A stand-in for MNIST-1D where a test does not need the real data: 40 distinct features.
@@ -130,7 +130,7 @@ def test_smoke_run(argv, tmp_path):
   assert saved["summary"]["methods"]["trac"]["shown"]["untuned"]["setting"] == 0
   assert np.isfinite(result["grid"].metrics["reset"]["measure"]).all()
   assert "p_better_than_baseline" not in saved["summary"]["methods"]["trac"]  # no adam here
-  redone = run_folder.redraw_supervised(out, reps=20)  # from curves.npz alone: the same numbers
+  redone = supervised_results.redraw_supervised(out, reps=20)  # from curves.npz alone: the same numbers
   assert redone["methods"]["trac"]["whole_run"] == saved["summary"]["methods"]["trac"]["whole_run"]
 
 
@@ -145,10 +145,10 @@ def test_an_interrupted_run_resumes_to_the_same_numbers(tmp_path, monkeypatch):
       raise KeyboardInterrupt
 
   with monkeypatch.context() as patch:
-    patch.setattr(run_folder, "progress", interrupt_after_two)
+    patch.setattr(run_status, "progress", interrupt_after_two)
     with pytest.raises(KeyboardInterrupt):
       supervised.main(argv + ["--out", str(tmp_path / "cut")])
-  assert run_folder.read_status(str(tmp_path / "cut"))["state"] == "interrupted"
+  assert run_status.read_status(str(tmp_path / "cut"))["state"] == "interrupted"
   supervised.main(["--resume", str(tmp_path / "cut")])
   whole, resumed = np.load(tmp_path / "whole" / "curves.npz"), np.load(tmp_path / "cut" / "curves.npz")
   for key in whole.files:
