@@ -1,6 +1,6 @@
 """Runs the benchmarks and rewrites the results section of benchmarks/README.md.
 
-    python -m benchmarks.run_all [--only erfi step anchor ppo minatar devices] [--table-only]
+    python -m benchmarks.run_all [--only erfi step kernels anchor ppo minatar devices] [--table-only]
 
 Each benchmark runs in its own process with its defaults and ``--json
 benchmarks/results/<backend>/<name>.json``, the backend being JAX's default one
@@ -25,7 +25,7 @@ from benchmarks import _timing
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 README = os.path.join(HERE, "README.md")
-BENCHMARKS = ("erfi", "step", "anchor", "ppo", "minatar", "devices")
+BENCHMARKS = ("erfi", "step", "kernels", "anchor", "ppo", "minatar", "devices")
 BACKENDS = ("cpu", "gpu")
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
@@ -224,6 +224,28 @@ def anchor_section(r: dict) -> tuple[list[str], list[tuple]]:
   return lines, []
 
 
+def kernels_section(r: dict) -> tuple[list[str], list[tuple]]:
+  lines = ["| network | leaves | params | optimizer | kernels | fusions | reductions | custom calls"
+           " | kernels − adam's |", "|---|---|---|---|---|---|---|---|---|"]
+  adam = {row["network"]: row for row in r["rows"] if row["optimizer"] == "adam"}
+  for row in r["rows"]:
+    extra = row["kernels"] - adam[row["network"]]["kernels"]
+    lines.append(f"| {row['network']} | {row['leaves']} | {row['params']:,} | {row['optimizer']}"
+                 f" | {row['kernels']} | {row['fusions']} | {row['reductions']}"
+                 f" | {row['custom_calls']} | {'' if row['optimizer'] == 'adam' else f'+{extra}'} |")
+  lines += ["", "What XLA compiled for one jitted `update + apply_updates` (params and state"
+            " donated), counted in the optimized HLO: kernels are the entry computation's"
+            " instructions that run work (fusions, custom calls, unfused ops), reductions are"
+            " counted inside fusions too. The counts grow with the number of leaves: XLA fuses"
+            " within a leaf, not across leaves (see docs/cost.md)."]
+  published = {row["optimizer"]: row for row in r["rows"]
+               if row["network"] == "published 3x128 actor-critic"}
+  extra = published["trac"]["kernels"] - published["adam"]["kernels"]
+  return lines, [("kernels of one step, trac(adam) − adam, published 3x128 actor-critic",
+                  "measured", f"+{extra} ({published['trac']['kernels']} vs"
+                  f" {published['adam']['kernels']})", True)]
+
+
 def minatar_section(r: dict) -> tuple[list[str], list[tuple]]:
   s = r["settings"]
   lines = [
@@ -282,7 +304,8 @@ def devices_section(r: dict) -> tuple[list[str], list[tuple]]:
                   "yes" if same else "no", same)]
 
 
-SECTIONS = {"erfi": erfi_section, "step": step_section, "anchor": anchor_section,
+SECTIONS = {"erfi": erfi_section, "step": step_section, "kernels": kernels_section,
+            "anchor": anchor_section,
             "ppo": ppo_section, "minatar": minatar_section, "devices": devices_section}
 
 

@@ -92,3 +92,34 @@ def test_a_tiny_run_writes_its_result_where_results_belong(tmp_path, monkeypatch
   assert [set(case) for case in written["cases"]] == [set(case) for case in committed["cases"]]
   assert list(written["cases"][0]["at_step"]) == ["2"]
   assert capsys.readouterr().out.startswith("anchor error")  # the table, on stdout
+
+
+def test_the_kernel_count_reads_every_instruction_of_the_entry_computation():
+  from benchmarks import kernels
+  hlo = """HloModule m
+
+%fused_computation (p0: f32[4], p1: f32[4]) -> f32[] {
+  %p0 = f32[4]{0} parameter(0)
+  %r = f32[] reduce(f32[4]{0} %p0, f32[] %c), dimensions={0}, to_apply=%add
+}
+
+ENTRY %main.2 (a: f32[4], b: f32[4]) -> (f32[4], f32[]) {
+  %a = f32[4]{0} parameter(0)
+  %fusion = f32[] fusion(f32[4]{0} %a), kind=kLoop, calls=%fused_computation
+  %cc = (f32[4]{0}, s8[16]{0}) custom-call(f32[4]{0} %a), custom_call_target="x"
+  %gte = f32[4]{0} get-tuple-element((f32[4]{0}, s8[16]{0}) %cc), index=0
+  %copy = f32[4]{0} copy(f32[4]{0} %gte)
+  ROOT %tuple = (f32[4]{0}, f32[]) tuple(f32[4]{0} %copy, f32[] %fusion)
+}
+"""
+  assert kernels.count_ops(hlo) == {"kernels": 3, "fusions": 1, "reductions": 1,
+                                    "custom_calls": 1}
+
+
+def test_trac_compiles_more_kernels_than_adam_and_fewer_unchecked():
+  from benchmarks import kernels
+  params = {"w": jax.numpy.ones((8, 8)), "b": jax.numpy.ones((8,))}
+  counts = {name: kernels.count_ops(kernels.compiled_step(make, params))
+            for name, make in kernels.OPTIMIZERS.items()}
+  assert counts["adam"]["reductions"] == 0 and counts["trac"]["reductions"] >= 2  # h per leaf
+  assert counts["adam"]["kernels"] < counts["trac_unchecked"]["kernels"] < counts["trac"]["kernels"]
