@@ -19,8 +19,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[examples,test]'
 	touch $(STAMP)
 
+# Test files run in TEST_WORKERS processes (pytest-xdist), each file whole in one of them, so
+# that a file's shared fixtures are computed once; TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 demo: $(STAMP)
 	$(PY) -m examples.lifelong

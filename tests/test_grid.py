@@ -15,14 +15,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Runs in a fresh process with 4 simulated CPU devices (the flag must be set
 # before jax starts). Odd counts: adam 3 seeds x 2 lrs = 6 runs in chunks of 4 (one
-# padded), shrink & perturb (its own key per run) 3 seeds x 1 setting.
+# padded), shrink & perturb (its own key per run) 3 seeds x 1 setting. Two segments of
+# the same length, so that each method compiles one program per device.
 SCRIPT = r"""
 import json, sys
 import jax, numpy as np
-from examples.grid import run_grid, select_devices
+from examples.grid import run_methods, select_devices
 from examples.methods import METHODS
 from examples.networks import NetworkSpec
-from examples.ppo import PPOConfig
+from examples.ppo import PPOConfig, make_train
 from examples.shifts import shift_tasks
 from examples.tasks import Schedule
 
@@ -34,10 +35,14 @@ sp = METHODS["shrink_perturb"]
 methods = [METHODS["adam"], METHODS["trac"],
            type(sp)(**{**sp.__dict__, "grid": (("shrink", (0.8,)), ("noise", (1e-2,)))})]
 
+# The programs of `run_grid`, made once: each device count then compiles only for the devices
+# it adds (a program is compiled once per device it runs on).
+programs = {m.name: make_train(config, tasks, network, m.make, Schedule.levels(2, 2),
+                               reset_at_switch=m.reset_at_switch).program for m in methods}
 out = {}
 for devices in (1, 2, 4):
-  g = run_grid(tasks, Schedule.levels(2, 2), config, network, methods, [1e-3, 1e-2], 3, seed=7,
-               chunk_size=4, segment_steps=3, devices=select_devices(devices))
+  g = run_methods(programs, methods, [1e-3, 1e-2], 3, seed=7, chunk_size=4, segment_steps=2,
+                  devices=select_devices(devices))
   out[devices] = {"layout": g.layout, "devices": g.devices, "runs": g.runs,
                   "metrics": {n: {k: np.asarray(v, np.float64).tolist() for k, v in m.items()}
                               for n, m in g.metrics.items()}}
@@ -96,41 +101,3 @@ def test_too_many_devices_are_refused():
     select_devices(10_000)
 
 
-def _free_port() -> int:
-  import socket
-  with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    return s.getsockname()[1]
-
-
-def test_two_processes_share_one_grid(tmp_path):
-  # Two processes with two simulated CPU devices each, as two hosts would run it: the
-  # chunks (3 seeds in chunks of 2: two per method) are dealt to the four devices, process
-  # 0 gathers and writes. Its numbers must be those of the same command in one process on
-  # one device.
-  args = [sys.executable, "-m", "examples.lifelong", "--levels", "2", "--steps-per-level",
-          "1024", "--seeds", "3", "--preset", "purejaxrl", "--optimizers", "adam", "trac",
-          "--lr", "1e-3", "--quiet", "--chunk-size", "2"]
-  env = dict(os.environ)
-  env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") +
-                      " --xla_force_host_platform_device_count=2").strip()
-  port = _free_port()
-  hosts = [subprocess.Popen(
-      args + ["--out", str(tmp_path / "hosts"), "--distributed", "--coordinator",
-              f"127.0.0.1:{port}", "--num-processes", "2", "--process-id", str(i)],
-      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-      for i in range(2)]
-  single = subprocess.run(args + ["--out", str(tmp_path / "single"), "--devices", "1"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=840)
-  assert single.returncode == 0, single.stderr[-2000:]
-  for host in hosts:
-    _, err = host.communicate(timeout=840)
-    assert host.returncode == 0, err[-3000:]
-  shared = json.loads((tmp_path / "hosts" / "results.json").read_text())
-  alone = json.loads((tmp_path / "single" / "results.json").read_text())
-  assert shared["devices"] == 4 and alone["devices"] == 1
-  assert shared["summary"]["rows"] == alone["summary"]["rows"]
-  hosts_curves = np.load(tmp_path / "hosts" / "curves.npz")
-  alone_curves = np.load(tmp_path / "single" / "curves.npz")
-  for key in alone_curves.files:  # every metric of every run, bitwise
-    np.testing.assert_array_equal(hosts_curves[key], alone_curves[key], err_msg=key)
