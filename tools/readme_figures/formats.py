@@ -10,24 +10,12 @@ def g3(x: float) -> str:
   return f"{float(f'{x:.3g}'):,}".removesuffix(".0") if abs(x) >= 1000 else f"{x:.3g}"
 
 
-def f1(x: float) -> str:
-  """One decimal: 3.0."""
-  return f"{x:.1f}"
+def decimals(n: int):
+  """The formatter of `n` decimals: decimals(2)(1.678) == '1.68'."""
+  return lambda x: f"{x:.{n}f}"
 
 
-def f2(x: float) -> str:
-  """Two decimals: 1.68."""
-  return f"{x:.2f}"
-
-
-def f3(x: float) -> str:
-  """Three decimals: 0.315."""
-  return f"{x:.3f}"
-
-
-def f4(x: float) -> str:
-  """Four decimals: 0.0706."""
-  return f"{x:.4f}"
+f1, f2, f3, f4 = (decimals(n) for n in range(1, 5))  # 3.0, 1.68, 0.315, 0.0706
 
 
 def pm(cell: dict) -> str:
