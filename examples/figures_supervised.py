@@ -51,7 +51,8 @@ def plot_supervised_diagnostics(path: str, summary: dict):
   for ax, diagnostic in zip(axes, shown):
     for d in summary["diagnostics"]:
       if d["metric"] == diagnostic.key and d["per_task"] is not None:
-        ax.plot(np.arange(1, len(d["per_task"]) + 1), d["per_task"], color=plotting.color(d["method"]),
+        ax.plot(np.arange(1, len(d["per_task"]) + 1), d["per_task"],
+                color=plotting.color(d["method"]),
                 lw=1.2, label=summary["methods"][d["method"]]["label"])
   axes[0].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
   axes[-1].set_xlabel("task (value at its end; best setting, mean over seeds)")

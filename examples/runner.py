@@ -226,7 +226,9 @@ def run_programs(
     for u in mine:
       name, _ = units[u]
       carries[u] = jax.device_put(
-          checkpoints_io.from_host(templates[name], checkpoints_io.unflatten(templates[name], state, f"carry/{u}")), devs.of(u))
+          checkpoints_io.from_host(
+              templates[name], checkpoints_io.unflatten(templates[name], state, f"carry/{u}")),
+          devs.of(u))
     for name in programs:
       prefix = f"metrics/{name}/"
       saved = {k[len(prefix):]: state[k] for k in state if k.startswith(prefix)}

@@ -81,7 +81,8 @@ def summarize_supervised(grid: "Grid", measure: str, lower_is_better: bool,
     for j in (range(len(settings)) if METHODS[name].role in ("baseline", "untuned") else [best]):
       first, last = per_task[:, j, :window].mean(-1), per_task[:, j, -window:].mean(-1)
       entry = {"method": name, "setting": j, "first": stats.interval(first, reps),
-               "last": stats.interval(last, reps), "last_minus_first": stats.interval(last - first, reps)}
+               "last": stats.interval(last, reps),
+               "last_minus_first": stats.interval(last - first, reps)}
       if oracle_last is not None and name != oracle:
         entry["last_minus_oracle"] = stats.interval(last - oracle_last, reps)
         entry["p_better_than_oracle"] = stats.probability_of_improvement(

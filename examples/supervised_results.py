@@ -50,14 +50,16 @@ def _report_supervised(out: str, grid: Grid, saved: dict, reps: int) -> tuple[di
   measure = "online squared error" if lower else "online accuracy"
   summary = summarize_supervised(grid, measure, lower, saved["window"],
                                  {"lr": saved["untuned_lr"]}, reps)
-  text = tables_supervised.supervised_tables(summary, f"{saved['seeds']} seeds; {saved['wall_time_s']:.0f}"
-                                           f" s incl. compilation; `{saved['command']}`")
+  caption = (f"{saved['seeds']} seeds; {saved['wall_time_s']:.0f} s incl. compilation; "
+           f"`{saved['command']}`")
+  text = tables_supervised.supervised_tables(summary, caption)
   files.write_csv(os.path.join(out, "tasks.csv"), summary["rows"])
   with open(os.path.join(out, "tables.md"), "w") as f:
     f.write(text + "\n")
   files.write_json(os.path.join(out, "results.json"), {
       **saved, "summary": {k: v for k, v in summary.items() if k != "rows"}})  # rows: the CSV
-  figures_supervised.plot_supervised_curves(os.path.join(out, "curves.png"), summary, saved["about"])
+  figures_supervised.plot_supervised_curves(os.path.join(out, "curves.png"), summary,
+                                            saved["about"])
   figures_supervised.plot_supervised_diagnostics(os.path.join(out, "diagnostics.png"), summary)
   return summary, text
 

@@ -13,7 +13,8 @@ from typing import Optional, Sequence
 from examples import plasticity
 
 
-def interval_cell(mean: float, low: float, high: float, digits: int = 1, missing: str = "n/a") -> str:
+def interval_cell(mean: float, low: float, high: float, digits: int = 1,
+                  missing: str = "n/a") -> str:
   mean, low, high = (math.nan if v is None else v for v in (mean, low, high))  # JSON's null
   if not math.isfinite(mean):
     return missing
