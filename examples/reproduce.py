@@ -67,6 +67,11 @@ GRIDS = (
     PlannedGrid("CartPole-v1", (*_PROTOCOL, "--lr", "1e-4", "1e-2", "--env", "CartPole-v1",
                                 "--optimizers", "adam", "trac"),
                 "published-CartPole-v1-lr", "examples/results/published_cartpole_lr", 3213.0),
+    # Weight clipping (C-CHAIN's fifth column) over kappa 1, 2, 4.
+    PlannedGrid("CartPole-v1", (*_PROTOCOL, "--lr", "1e-3", "--optimizers", "weight_clip",
+                                "--env", "CartPole-v1"),
+                "published-CartPole-v1-weight-clip",
+                "examples/results/published_cartpole_weight_clip"),
     PlannedGrid("Acrobot-v1", (*_PROTOCOL, "--lr", "1e-3", "--env", "Acrobot-v1", *_METHODS,
                                "--grid", "l2_init.strength=1e-2"),
                 "published-Acrobot-v1", "examples/results/published_acrobot", 3812.0),
