@@ -29,8 +29,9 @@ def published_table() -> str:
         continue
       seeds.add(c["seeds"])
       text = pm(c)
-      if "strength" in c["setting"]:
-        text += f" (strength {lr_text(c['setting']['strength'])})"
+      for name, value in c["setting"].items():  # the chosen setting beyond the lr
+        if name != "lr":
+          text += f" ({name} {value:g})" if value == int(value) else f" ({name} {lr_text(value)})"
       if c["verdict"] != "agrees":
         text += f" ({c['verdict']})"
       ours.append(text)
