@@ -40,6 +40,9 @@ OPTIMIZERS: dict[str, Callable[[], optax.GradientTransformation]] = {
     "trac": lambda: trac_optax.trac(optax.adam(LR)),
     "trac_unchecked": lambda: trac_optax.trac(optax.adam(LR), check_anchor=False),
     "trac_stored": lambda: trac_optax.trac(optax.adam(LR), reference="stored"),
+    # One flat buffer: the params raveled into one vector around the whole transformation.
+    "adam_flat": lambda: optax.flatten(optax.adam(LR)),
+    "trac_flat": lambda: optax.flatten(trac_optax.trac(optax.adam(LR))),
 }
 # (preset, observation shape, actions)
 NETWORKS = {

@@ -1,13 +1,13 @@
 """Training throughput on MinAtar: the lifelong example's PPO (adam, trac(adam)) and rejax's, per game.
 
     python -m benchmarks.minatar [--games ...] [--sequence ...] [--steps 8.2e4]
-        [--vmapped-seeds 4] [--json PATH]
+        [--vmapped-seeds 4] [--optimizers adam trac trac_flat] [--no-rejax] [--json PATH]
 
 For each game (default all five), our PPO with the "minatar" preset (PureJaxRL's MinAtar PPO: 64
 envs x 128 steps per update, 4 epochs of 8 minibatches, 2x64 ReLU actor and
 critic over the flattened 10x10xC grid, global-norm clip 0.5, the full 6-action
-set, per-update plasticity diagnostics included) with adam and with
-trac(adam), and rejax's PPO at the same configuration on the same environment
+set, per-update plasticity diagnostics included) with adam, with
+trac(adam) and with ``optax.flatten(trac(adam))``, and rejax's PPO at the same configuration on the same environment
 (`gymnax.make(game, use_minimal_action_set=False)`), are timed side by side:
 one seed (`jit(train)`) and `--vmapped-seeds` seeds (`jit(vmap(train))`),
 interleaved rounds, medians, compile time apart (see `benchmarks._timing`).
@@ -27,6 +27,8 @@ import gymnax
 
 from benchmarks import _timing
 from benchmarks.ppo import Setting, candidates, measure, parse_with_rejax, ratios
+
+OPTIMIZERS = ("adam", "trac", "trac_flat")  # of benchmarks.ppo.OPTIMIZERS
 from examples.games import game_tasks
 from examples.tasks import CONTINUAL_GAMES, MINATAR_GAMES
 from examples.methods import METHODS
@@ -53,7 +55,7 @@ def parse_args(argv=None):
                       help="env steps per seed and call (default: 8.2e4, 10 updates)")
   parser.add_argument("--vmapped-seeds", type=_timing.count(1), default=4,
                       help="seeds in the vmapped runs (default: 4)")
-  return parse_with_rejax(parser, argv)
+  return parse_with_rejax(parser, argv, OPTIMIZERS)
 
 
 def _measure_both(trains: dict, steps: int, args) -> dict:
@@ -82,7 +84,7 @@ def main(argv=None) -> dict:
   for name in args.games:
     setting = game(name, args.steps)
     print(f"{name}...", file=sys.stderr, flush=True)
-    games[name] = _measure_both(candidates(setting, with_rejax=not args.no_rejax),
+    games[name] = _measure_both(candidates(setting, not args.no_rejax, args.optimizers),
                                 setting.env_steps, args)
   preset = PRESETS["minatar"]
   updates = max(len(args.sequence), args.steps // preset.ppo.steps_per_update)

@@ -1,6 +1,7 @@
 """What TRAC costs in training throughput: the lifelong example's PPO with adam vs trac(adam), and rejax.
 
-    python -m benchmarks.ppo [--steps 5e5] [--scaling-steps 2.5e4] [--seeds 1 4 16 64] [--json PATH]
+    python -m benchmarks.ppo [--steps 5e5] [--scaling-steps 2.5e4] [--seeds 1 4 16 64]
+        [--optimizers adam adam_flat trac trac_flat] [--no-rejax] [--json PATH]
 
 The PPO of ``examples/ppo.py`` (PureJaxRL-style, the whole run one jitted
 ``lax.scan``) on CartPole-v1 with its "purejaxrl" preset: 4 envs x 128 steps per
@@ -10,8 +11,10 @@ diagnostics (dormant units, norms) included. Three measurements, each interleave
 with warm-up rounds dropped and compile time taken separately:
 
 1. one seed, ``--steps`` environment steps, ``jit(train)``: env steps/s of adam,
-   trac(adam) and rejax's PPO at the same configuration;
-2. ``--vmapped-seeds`` seeds in one ``jit(vmap(train))`` call, same three,
+   trac(adam), each also under ``optax.flatten`` (the same algorithm on one flat
+   buffer for all the leaves: "adam_flat", "trac_flat"), and rejax's PPO at the
+   same configuration;
+2. ``--vmapped-seeds`` seeds in one ``jit(vmap(train))`` call, the same five,
    aggregate env steps/s;
 3. seed scaling of trac(adam): the time of one vmapped call for each of
    ``--seeds`` at ``--scaling-steps`` steps per seed, and its compile time.
@@ -30,6 +33,7 @@ import importlib.util
 import gymnax
 import jax
 import jax.numpy as jnp
+import optax
 from gymnax.wrappers import LegacyStepAPIWrapper
 
 from benchmarks import _timing
@@ -39,7 +43,14 @@ from examples.presets import PRESETS, Preset
 from examples.shifts import shift_tasks
 from examples.tasks import Schedule, TaskSet
 
-OPTIMIZERS = ("adam", "trac")  # names in examples.methods.METHODS
+# What each name trains with: lr -> an optax transformation. The "_flat" ones are the same
+# transformation under optax.flatten, one buffer for all the leaves.
+OPTIMIZERS = {
+    "adam": METHODS["adam"].make,
+    "adam_flat": lambda lr: optax.flatten(optax.adam(lr)),
+    "trac": METHODS["trac"].make,
+    "trac_flat": METHODS["trac_flat"].make,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,11 +73,11 @@ def cartpole(env_steps: int) -> Setting:
                  max(1, env_steps // preset.ppo.steps_per_update), gymnax.make("CartPole-v1"))
 
 
-def ours(setting: Setting, method: str):
-  """Our PPO ``train(rng)`` for one method at the preset's learning rate."""
+def ours(setting: Setting, optimizer: str):
+  """Our PPO ``train(rng)`` with one of `OPTIMIZERS` at the preset's learning rate."""
   train = make_train(setting.preset.ppo, setting.tasks,
                      setting.preset.network.build(setting.tasks.num_actions),
-                     METHODS[method].make, Schedule.levels(1, setting.num_updates))
+                     OPTIMIZERS[optimizer], Schedule.levels(1, setting.num_updates))
   return lambda rng: train(rng, {"lr": setting.preset.lr})
 
 
@@ -106,8 +117,9 @@ def rejax_train(setting: Setting):
   return algo.train
 
 
-def candidates(setting: Setting, with_rejax: bool) -> dict:
-  trains = {name: ours(setting, name) for name in OPTIMIZERS}
+def candidates(setting: Setting, with_rejax: bool, optimizers=tuple(OPTIMIZERS)) -> dict:
+  """``train(rng)`` of each of our `optimizers`, and rejax's if asked."""
+  trains = {name: ours(setting, name) for name in optimizers}
   if with_rejax:
     trains["rejax"] = rejax_train(setting)
   return trains
@@ -151,10 +163,18 @@ def parse_args(argv=None):
   return parse_with_rejax(parser, argv)
 
 
-def parse_with_rejax(parser, argv):
-  """Adds ``--no-rejax`` and parses; rejax missing and not left out is a bad command line."""
+def parse_with_rejax(parser, argv, optimizers=tuple(OPTIMIZERS)):
+  """Adds ``--optimizers`` (a subset of `optimizers`, adam among them) and ``--no-rejax``,
+  and parses; rejax missing and not left out is a bad command line."""
+  parser.add_argument("--optimizers", nargs="+", default=list(optimizers), choices=optimizers,
+                      metavar="NAME", help=f"ours to time, adam first among them (default:"
+                      f" {' '.join(optimizers)})")
   parser.add_argument("--no-rejax", action="store_true", help="leave rejax out")
   args = parser.parse_args(argv)
+  if "adam" not in args.optimizers:
+    parser.error("--optimizers must include adam, the baseline of every ratio")
+  if len(set(args.optimizers)) != len(args.optimizers):
+    parser.error(f"--optimizers lists a name twice: {' '.join(args.optimizers)}")
   if not args.no_rejax and importlib.util.find_spec("rejax") is None:
     parser.error("rejax is not installed: pip install rejax==0.1.3, or pass --no-rejax")
   return args
@@ -165,7 +185,7 @@ def print_table(result: dict, file) -> None:
     run = result[key]
     print(f"{run['seeds']} seed(s) x {run['env_steps_per_seed']} env steps:", file=file)
     for name, row in run["rows"].items():
-      print(f"  {name:8} {row['env_steps_per_s'] / 1e3:8.1f}k env steps/s"
+      print(f"  {name:9} {row['env_steps_per_s'] / 1e3:8.1f}k env steps/s"
             f"  ({row['s_per_call']:.2f} s/call, compile {row['compile_s']:.1f} s)", file=file)
     for name, value in run["ratios"].items():
       print(f"  {name}: {value:.3f}", file=file)
@@ -181,10 +201,14 @@ def print_table(result: dict, file) -> None:
 
 def ratios(timings: dict) -> dict:
   """Throughput ratios, as medians of per-round time ratios (see ``_timing.ratio``)."""
-  out = {"trac_overhead": _timing.ratio(timings["trac"], timings["adam"]) - 1}
+  tracs = [name for name in ("trac", "trac_flat") if name in timings]
+  out = {f"{name}_overhead": _timing.ratio(timings[name], timings["adam"]) - 1 for name in tracs}
+  if "trac_flat" in timings and "adam_flat" in timings:  # like for like: both flat
+    out["trac_flat_overhead_vs_adam_flat"] = (
+        _timing.ratio(timings["trac_flat"], timings["adam_flat"]) - 1)
   if "rejax" in timings:
-    out["trac_over_rejax"] = _timing.ratio(timings["rejax"], timings["trac"])
-    out["adam_over_rejax"] = _timing.ratio(timings["rejax"], timings["adam"])
+    for name in ("adam", *tracs):
+      out[f"{name}_over_rejax"] = _timing.ratio(timings["rejax"], timings[name])
   return out
 
 
@@ -192,7 +216,7 @@ def main(argv=None) -> dict:
   args = parse_args(argv)
   setting = cartpole(args.steps)
   steps = setting.env_steps
-  trains = candidates(setting, with_rejax=not args.no_rejax)
+  trains = candidates(setting, not args.no_rejax, args.optimizers)
   one, one_timings = measure(trains, 1, steps, args.rounds, args.warmup, vmapped=False)
   vmapped, vmapped_timings = measure(trains, args.vmapped_seeds, steps, args.vmapped_rounds,
                                      args.warmup)

@@ -171,26 +171,32 @@ def step_section(r: dict) -> tuple[list[str], list[tuple]]:
 
 def ppo_section(r: dict) -> tuple[list[str], list[tuple]]:
   lines = [
-      "| PPO, CartPole-v1, 4 envs x 128 steps | adam k env steps/s | trac(adam) | rejax"
-      " | trac overhead vs adam | trac/rejax | compile s adam, trac, rejax |",
-      "|---|---|---|---|---|---|---|",
+      "| PPO, CartPole-v1, 4 envs x 128 steps | adam k env steps/s | adam flat | trac(adam)"
+      " | trac flat | rejax | trac overhead vs adam | trac flat vs adam | trac flat vs adam flat"
+      " | trac/rejax | trac flat/rejax | compile s (same order) |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|",
   ]
   targets = []
   for key, label in (("one_seed", "one seed"), ("vmapped", "vmapped")):
     run = r[key]
     w, q = run["rows"], run["ratios"]
-    rejax = w.get("rejax")
     desc = f"{run['seeds']} seed{'s' if run['seeds'] > 1 else ''} x {run['env_steps_per_seed']} steps"
     rate = lambda k: f"{w[k]['env_steps_per_s'] / 1e3:.1f}" if k in w else "not run"
-    versus = f"{q['trac_over_rejax']:.2f}" if rejax else "-"
+    pct = lambda k: f"{100 * q[k]:+.1f}%" if k in q else "-"
+    versus = lambda k: f"{q[k]:.2f}" if k in q else "-"
     compile_s = ", ".join(f"{w[k]['compile_s']:.1f}" for k in w)
-    lines.append(f"| {desc} | {rate('adam')} | {rate('trac')} | {rate('rejax')}"
-                 f" | {100 * q['trac_overhead']:+.1f}% | {versus} | {compile_s} |")
-    targets.append((f"PPO trac(adam) overhead vs adam, {label}", "<= 3%",
-                    f"{100 * q['trac_overhead']:+.1f}%", q["trac_overhead"] <= 0.03))
-    if rejax:
-      targets.append((f"PPO trac(adam) vs rejax, {label}", ">= 1.0",
-                      f"{q['trac_over_rejax']:.2f}", q["trac_over_rejax"] >= 1.0))
+    lines.append(f"| {desc} | {rate('adam')} | {rate('adam_flat')} | {rate('trac')}"
+                 f" | {rate('trac_flat')} | {rate('rejax')} | {pct('trac_overhead')}"
+                 f" | {pct('trac_flat_overhead')} | {pct('trac_flat_overhead_vs_adam_flat')}"
+                 f" | {versus('trac_over_rejax')} | {versus('trac_flat_over_rejax')}"
+                 f" | {compile_s} |")
+    for name, what in (("trac", "trac(adam)"), ("trac_flat", "optax.flatten(trac(adam))")):
+      if f"{name}_overhead" in q:
+        targets.append((f"PPO {what} overhead vs adam, {label}", "<= 3%",
+                        pct(f"{name}_overhead"), q[f"{name}_overhead"] <= 0.03))
+      if f"{name}_over_rejax" in q:
+        targets.append((f"PPO {what} vs rejax, {label}", ">= 1.0",
+                        versus(f"{name}_over_rejax"), q[f"{name}_over_rejax"] >= 1.0))
   scaling = r["seed_scaling"]
   lines += ["", f"Seed scaling, trac(adam), one `jit(vmap(train))` call of"
             f" {scaling['env_steps_per_seed']} env steps per seed:", "",
@@ -232,25 +238,32 @@ def kernels_section(r: dict) -> tuple[list[str], list[tuple]]:
     more = extra.get((row["network"], row["optimizer"]))
     lines.append(f"| {row['network']} | {row['leaves']} | {row['params']:,} | {row['optimizer']}"
                  f" | {row['kernels']} | {row['fusions']} | {row['reductions']}"
-                 f" | {row['custom_calls']} | {'' if more is None else f'+{more}'} |")
+                 f" | {row['custom_calls']} | {'' if more is None else f'{more:+d}'} |")
   lines += ["", "What XLA compiled for one jitted `update + apply_updates` (params and state"
             " donated), counted in the optimized HLO: kernels are the entry computation's"
             " instructions that run work (fusions, custom calls, unfused ops), reductions are"
             " counted inside fusions too. The counts grow with the number of leaves: XLA fuses"
-            " within a leaf, not across leaves (see docs/cost.md)."]
+            " within a leaf, not across leaves (see docs/cost.md); `adam_flat` and `trac_flat`"
+            " are `optax.flatten` of adam and of trac(adam), one buffer for every leaf."]
   network = "published 3x128 actor-critic"
   kernels = {row["optimizer"]: row["kernels"] for row in r["rows"] if row["network"] == network}
-  return lines, [(f"kernels of one step, trac(adam) − adam, {network}", "measured",
-                  f"+{extra[(network, 'trac')]} ({kernels['trac']} vs {kernels['adam']})", True)]
+  targets = [(f"kernels of one step, trac(adam) − adam, {network}", "measured",
+              f"{extra[(network, 'trac')]:+d} ({kernels['trac']} vs {kernels['adam']})", True)]
+  if "trac_flat" in kernels and "adam_flat" in kernels:
+    targets.append((f"kernels of one step, optax.flatten(trac(adam)) − adam, {network}",
+                    "measured", f"{extra[(network, 'trac_flat')]:+d} ({kernels['trac_flat']} vs"
+                    f" {kernels['adam']}; {kernels['trac_flat'] - kernels['adam_flat']:+d} over"
+                    f" adam_flat's {kernels['adam_flat']})", True))
+  return lines, targets
 
 
 def minatar_section(r: dict) -> tuple[list[str], list[tuple]]:
   s = r["settings"]
   lines = [
       f"| PPO, MinAtar, {s['num_envs']} envs x {s['num_steps']} steps, {s['env_steps_per_call']}"
-      " env steps per seed | seeds | adam k env steps/s | trac(adam) | rejax | adam/rejax"
-      " | trac/rejax | trac overhead vs adam |",
-      "|---|---|---|---|---|---|---|---|",
+      " env steps per seed | seeds | adam k env steps/s | trac(adam) | trac flat | rejax"
+      " | adam/rejax | trac/rejax | flat/rejax | trac overhead vs adam | flat overhead vs adam |",
+      "|---|---|---|---|---|---|---|---|---|---|---|",
   ]
   targets = []
   for game, runs in r["games"].items():
@@ -259,19 +272,26 @@ def minatar_section(r: dict) -> tuple[list[str], list[tuple]]:
       w, q = run["rows"], run["ratios"]
       rate = lambda k: f"{w[k]['env_steps_per_s'] / 1e3:.1f}" if k in w else "not run"
       versus = lambda k: f"{q[k]:.2f}" if k in q else "-"
+      pct = lambda k: f"{100 * q[k]:+.1f}%" if k in q else "-"
       lines.append(f"| {game} | {run['seeds']} | {rate('adam')} | {rate('trac')}"
-                   f" | {rate('rejax')} | {versus('adam_over_rejax')}"
-                   f" | {versus('trac_over_rejax')} | {100 * q['trac_overhead']:+.1f}% |")
+                   f" | {rate('trac_flat')} | {rate('rejax')} | {versus('adam_over_rejax')}"
+                   f" | {versus('trac_over_rejax')} | {versus('trac_flat_over_rejax')}"
+                   f" | {pct('trac_overhead')} | {pct('trac_flat_overhead')} |")
       if "adam_over_rejax" in q:
         targets.append((f"PPO on {game} (adam) vs rejax, {run['seeds']} seed(s)", ">= 1.0",
                         f"{q['adam_over_rejax']:.2f}", q["adam_over_rejax"] >= 1.0))
+      for name, what in (("trac", "trac(adam)"), ("trac_flat", "optax.flatten(trac(adam))")):
+        if f"{name}_overhead" in q:
+          targets.append((f"PPO on {game} {what} overhead vs adam, {run['seeds']} seed(s)",
+                          "<= 3%", pct(f"{name}_overhead"), q[f"{name}_overhead"] <= 0.03))
   sequence = r["settings"].get("sequence")  # recorded since --sequence; before: the default
   games = ("the lifelong sequence (4 games, 7 channels)" if sequence is None else
            "the sequence " + " > ".join(g.removesuffix("-MinAtar") for g in sequence))
   for key in ("one_seed", "vmapped"):
     run = r["lifelong"][key]
     lines.append(f"| {games} | {run['seeds']} | - |"
-                 f" {run['rows']['trac']['env_steps_per_s'] / 1e3:.1f} | - | - | - | - |")
+                 f" {run['rows']['trac']['env_steps_per_s'] / 1e3:.1f} | - | - | - | - | - | - |"
+                 " - |")
   lines += ["", "Ratios are medians of per-round ratios (interleaved rounds). Our PPO bootstraps"
             " truncated episodes and logs the plasticity diagnostics every update; rejax does"
             " neither, and clips each gradient element where we clip the global norm."]

@@ -76,6 +76,10 @@ def _trac(lr):
   return trac_optax.trac(optax.adam(lr))
 
 
+def _trac_flat(lr):
+  return optax.flatten(trac_optax.trac(optax.adam(lr)))
+
+
 def _trac_rebuilt(lr):
   return trac_rebuilt_delta(optax.adam(lr))
 
@@ -104,6 +108,10 @@ METHODS = {m.name: m for m in [
     Method("adam", "Adam", "Blues", _adam, about="optax.adam(lr)", role="baseline"),
     Method("trac", "TRAC(Adam)", "Reds", _trac, about="trac_optax.trac(optax.adam(lr))",
            role="untuned"),
+    Method("trac_flat", "TRAC(Adam), one flat buffer", "OrRd", _trac_flat,
+           about="optax.flatten(trac_optax.trac(optax.adam(lr))): the same algorithm on the "
+                 "params raveled into one vector, so a step compiles a fixed number of "
+                 "kernels however many leaves the network has"),
     Method("trac_rebuilt", "TRAC(Adam), Δ rebuilt (reference)", "RdPu", _trac_rebuilt,
            about="examples.trac_rebuilt: TRAC with Delta rebuilt from the float32 params "
                  "each step, as the reference implementation does (an ablation)"),

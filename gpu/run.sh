@@ -10,7 +10,7 @@
 # 2. installs the remaining dependencies from the wheels beside it (gpu/wheels, made on a
 #    connected machine by `make gpu-wheels`; WHEELS=DIR to use another folder);
 # 3. runs the tests that exercise jit, vmap and sharding (OUT/tests.xml);
-# 4. runs the step, PPO and MinAtar benchmarks (OUT/bench/*.json);
+# 4. runs the step, kernel-count, PPO and MinAtar benchmarks (OUT/bench/*.json);
 # 5. runs the MinAtar grid at the paper's budget, 4M steps per game visit: SpaceInvaders,
 #    Asterix, Seaquest, 3 cycles, Adam, TRAC, the reset oracle and L2 to init at lr 1e-3,
 #    6 seeds (OUT/minatar/, a run folder of examples.lifelong). It stops at GRID_SECONDS
@@ -58,9 +58,9 @@ if [ $TINY = 1 ]; then
   TESTS=(tests/test_trac_sharding.py)
   STEP=(--sizes 1000 --rounds 1 --warmup 0)
   PPO=(--steps 512 --scaling-steps 512 --seeds 1 --vmapped-seeds 1 --vmapped-rounds 1 \
-       --rounds 1 --warmup 0 --no-rejax)
+       --rounds 1 --warmup 0 --no-rejax --optimizers adam trac_flat)
   MINATAR=(--games Breakout-MinAtar --sequence Breakout-MinAtar --steps 8192 --vmapped-seeds 1 \
-           --rounds 1 --warmup 0 --no-rejax)
+           --rounds 1 --warmup 0 --no-rejax --optimizers adam trac_flat)
   GRID=(--games Breakout-MinAtar Asterix-MinAtar --steps-per-game 8192 --cycles 2 --seeds 1 \
         --optimizers adam trac)
 else
@@ -81,6 +81,8 @@ phase tests "$PY" -m pytest -q -p no:cacheprovider --junitxml "$OUT/tests.xml" "
   || failed+=(tests)
 phase bench_step "$PY" -m benchmarks.step ${STEP[@]+"${STEP[@]}"} --json "$OUT/bench/step.json" \
   || failed+=(bench_step)
+phase bench_kernels "$PY" -m benchmarks.kernels --json "$OUT/bench/kernels.json" \
+  || failed+=(bench_kernels)
 phase bench_ppo "$PY" -m benchmarks.ppo ${PPO[@]+"${PPO[@]}"} --json "$OUT/bench/ppo.json" \
   || failed+=(bench_ppo)
 phase bench_minatar "$PY" -m benchmarks.minatar "${MINATAR[@]}" \

@@ -40,6 +40,13 @@ def test_a_bad_value_of_its_own_flags_is_one_line_and_exit_2(name, capsys):
   _fails_in_one_line(name, OWN_FLAG[name], capsys)
 
 
+@pytest.mark.parametrize("name", ["ppo", "minatar"])
+@pytest.mark.parametrize("argv", [["--optimizers", "trac"], ["--optimizers", "adam", "adam"],
+                                  ["--optimizers", "adam", "sgd"]])
+def test_the_optimizers_timed_are_checked_before_anything_runs(name, argv, capsys):
+  _fails_in_one_line(name, argv + ["--no-rejax"], capsys)
+
+
 @pytest.mark.parametrize("name", TIMED)
 @pytest.mark.parametrize("argv", [["--rounds", "0"], ["--warmup", "-1"], ["--rounds", "2.5"]])
 def test_bad_rounds_and_warmup_are_one_line_and_exit_2(name, argv, capsys):
@@ -123,3 +130,17 @@ def test_trac_compiles_more_kernels_than_adam_and_fewer_unchecked():
             for name, make in kernels.OPTIMIZERS.items()}
   assert counts["adam"]["reductions"] == 0 and counts["trac"]["reductions"] >= 2  # h per leaf
   assert counts["adam"]["kernels"] < counts["trac_unchecked"]["kernels"] < counts["trac"]["kernels"]
+
+
+def test_one_flat_buffer_makes_tracs_extra_kernels_the_same_for_any_number_of_leaves():
+  from benchmarks import kernels
+
+  def extra(leaves: int, flat: bool) -> int:
+    params = {f"w{i}": jax.numpy.ones((8, 4)) for i in range(leaves)}
+    adam, trac = ("adam_flat", "trac_flat") if flat else ("adam", "trac")
+    count = lambda name: kernels.count_ops(
+        kernels.compiled_step(kernels.OPTIMIZERS[name], params))["kernels"]
+    return count(trac) - count(adam)
+
+  assert extra(2, flat=True) == extra(6, flat=True)
+  assert extra(6, flat=False) > extra(2, flat=False)

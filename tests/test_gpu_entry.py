@@ -114,9 +114,9 @@ def test_the_cpu_path_installs_from_wheels_without_an_index_and_runs_a_tiny_grid
   assert pathlib.Path(where.strip()).is_relative_to(purelib)  # installed from the wheel
   device = json.loads((out / "device.json").read_text())
   assert device["label"] == "CPU"
-  assert set(device["phases_s"]) == {"install", "tests", "bench_step", "bench_ppo",
-                                     "bench_minatar", "grid"}
-  for name in ("step", "ppo", "minatar"):
+  assert set(device["phases_s"]) == {"install", "tests", "bench_step", "bench_kernels",
+                                     "bench_ppo", "bench_minatar", "grid"}
+  for name in ("step", "kernels", "ppo", "minatar"):
     assert json.loads((out / "bench" / f"{name}.json").read_text())["benchmark"] == name
   assert 'failures="0"' in (out / "tests.xml").read_text()
   status = json.loads((out / "minatar" / "status.json").read_text())

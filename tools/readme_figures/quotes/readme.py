@@ -47,4 +47,7 @@ def quotes() -> list[Quote]:
       q(R, "PPO on CartPole {} slower with one seed, {} vmapped over 4",
         lambda: pct(j(f"{BENCH}/ppo.json", "one_seed", "ratios", "trac_overhead")),
         lambda: pct(j(f"{BENCH}/ppo.json", "vmapped", "ratios", "trac_overhead"))),
+      q(R, "(for a 3 x 128 actor-critic, fewer than adam): {} with one seed, {} vmapped",
+        lambda: pct(j(f"{BENCH}/ppo.json", "one_seed", "ratios", "trac_flat_overhead")),
+        lambda: pct(j(f"{BENCH}/ppo.json", "vmapped", "ratios", "trac_flat_overhead"))),
   ]
