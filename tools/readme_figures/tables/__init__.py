@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from tools.readme_figures.tables import anchor, cost, first_steps, lifelong
-from tools.readme_figures.tables import reference_differences
+from tools.readme_figures.tables import reference_differences, supervised
 
 BLOCKS: dict[str, Callable[[], str]] = {
     "startup_adam": lambda: first_steps.startup_table(["adam"]),
@@ -27,4 +27,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "minatar_sizing": lifelong.minatar_sizing_table,
     "minatar": lifelong.minatar_table,
     "minatar_plasticity": lifelong.minatar_plasticity_table,
+    "supervised_permuted_20": lambda: supervised.whole_run_table("supervised_permuted_20",
+                                                                 "accuracy"),
+    "supervised_permuted_20_control": lambda: supervised.control_table("supervised_permuted_20"),
 }
