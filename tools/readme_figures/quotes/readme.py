@@ -38,6 +38,10 @@ def quotes() -> list[Quote]:
       q(R, "a reset at every task {}",
         lambda: first(md_cell(f"{EX}/supervised_random_labels/tables.md",
                               ("Adam, reset at switch (oracle)",), "best whole-run mean [95%]"))),
+      q(R, "20 epochs per task tells the same: TRAC {}, Adam {}, tuned L2 {}",
+        *(lambda m=m: first(md_cell(f"{EX}/supervised_permuted_20/tables.md", (m,),
+                                    "best whole-run mean [95%]"))
+          for m in ("TRAC(Adam)", "Adam", "Adam + L2 to init"))),
       # cost
       q(R, "optimizer state {}x the param bytes (adam alone: {}x)",
         lambda: f1(step_row(1, "trac")["state_over_params"]),
