@@ -6,8 +6,9 @@
 For each game (default all five), our PPO with the "minatar" preset (PureJaxRL's MinAtar PPO: 64
 envs x 128 steps per update, 4 epochs of 8 minibatches, 2x64 ReLU actor and
 critic over the flattened 10x10xC grid, global-norm clip 0.5, the full 6-action
-set, per-update plasticity diagnostics included) with adam, with
-trac(adam) and with ``optax.flatten(trac(adam))``, and rejax's PPO at the same configuration on the same environment
+set, per-update plasticity diagnostics included) with adam, with trac(adam)
+and with ``optax.flatten(trac(adam))``, and rejax's PPO at the same
+configuration on the same environment
 (`gymnax.make(game, use_minimal_action_set=False)`), are timed side by side:
 one seed (`jit(train)`) and `--vmapped-seeds` seeds (`jit(vmap(train))`),
 interleaved rounds, medians, compile time apart (see `benchmarks._timing`).
@@ -27,14 +28,14 @@ import gymnax
 
 from benchmarks import _timing
 from benchmarks.ppo import Setting, candidates, measure, parse_with_rejax, ratios
-
-OPTIMIZERS = ("adam", "trac", "trac_flat")  # of benchmarks.ppo.OPTIMIZERS
 from examples.games import game_tasks
 from examples.tasks import CONTINUAL_GAMES, MINATAR_GAMES
 from examples.methods import METHODS
 from examples.ppo import make_train
 from examples.presets import PRESETS
 from examples.tasks import Schedule
+
+OPTIMIZERS = ("adam", "trac", "trac_flat")  # of benchmarks.ppo.OPTIMIZERS
 
 
 def game(name: str, env_steps: int) -> Setting:

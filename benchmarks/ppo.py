@@ -167,7 +167,7 @@ def parse_with_rejax(parser, argv, optimizers=tuple(OPTIMIZERS)):
   """Adds ``--optimizers`` (a subset of `optimizers`, adam among them) and ``--no-rejax``,
   and parses; rejax missing and not left out is a bad command line."""
   parser.add_argument("--optimizers", nargs="+", default=list(optimizers), choices=optimizers,
-                      metavar="NAME", help=f"ours to time, adam first among them (default:"
+                      metavar="NAME", help=f"ours to time, adam among them (default:"
                       f" {' '.join(optimizers)})")
   parser.add_argument("--no-rejax", action="store_true", help="leave rejax out")
   args = parser.parse_args(argv)

@@ -44,6 +44,22 @@ def j(path: str, *keys) -> Any:
   return value
 
 
+def md_tables(path: str) -> list[tuple[list[str], list[list[str]]]]:
+  """Every markdown table of a file: (header cells, rows of cells), the separator row left out."""
+  tables, header, rows = [], None, []
+  for line in read_text(path).splitlines() + [""]:
+    if line.startswith("|"):
+      cells = [c.strip() for c in line.strip().strip("|").split("|")]
+      if header is None:
+        header = cells
+      elif not set("".join(cells)) <= set("-: "):
+        rows.append(cells)
+    elif header is not None:
+      tables.append((header, rows))
+      header, rows = None, []
+  return tables
+
+
 def md_cell(path: str, row: Sequence[str], column: str) -> str:
   """A cell of a markdown table.
 
@@ -59,17 +75,11 @@ def md_cell(path: str, row: Sequence[str], column: str) -> str:
   Raises:
     KeyError: when no such row is found.
   """
-  header = None
-  for line in read_text(path).splitlines():
-    if not line.startswith("|"):
-      header = None
-      continue
-    cells = [c.strip() for c in line.strip().strip("|").split("|")]
-    if header is None:
-      header = cells
-      continue
-    if cells[:len(row)] == list(row) and column in header:
-      return cells[header.index(column)]
+  for header, rows in md_tables(path):
+    if column in header:
+      for cells in rows:
+        if cells[:len(row)] == list(row):
+          return cells[header.index(column)]
   raise KeyError(f"{path}: no table row {row} with a column {column!r}")
 
 

@@ -8,31 +8,15 @@ against the reset oracle).
 
 from __future__ import annotations
 
-from tools.readme_figures.results import EX, read_text
+from tools.readme_figures.results import EX, md_tables
 
 _COLUMNS = ("method", "configurations", "best setting", "best whole-run mean [95%]",
             "median setting", "median whole-run mean [95%]",
             "P(best beats the baseline's best) [95%]")
 
 
-def _tables(path: str) -> list[tuple[list[str], list[list[str]]]]:
-  """Every markdown table of a file: (header, rows), the separator row left out."""
-  tables, header, rows = [], None, []
-  for line in read_text(path).splitlines() + [""]:
-    if line.startswith("|"):
-      cells = [c.strip() for c in line.strip().strip("|").split("|")]
-      if header is None:
-        header = cells
-      elif not set("".join(cells)) <= set("-: "):
-        rows.append(cells)
-    elif header is not None:
-      tables.append((header, rows))
-      header, rows = None, []
-  return tables
-
-
 def _table(path: str, first_column: str) -> tuple[list[str], list[list[str]]]:
-  for header, rows in _tables(path):
+  for header, rows in md_tables(path):
     if header[0] == first_column:
       return header, rows
   raise KeyError(f"{path}: no table whose first column is {first_column!r}")
